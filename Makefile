@@ -1,0 +1,27 @@
+# Everything a fresh machine needs: `make lab` opens the course, `make test` runs every test.
+# Both create (once) and reuse a virtualenv in .venv with the course and its tools installed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: lab test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[lab,test,bench]'
+	touch $@
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab notebooks/
+
+test: $(VENV)/.installed
+	$(BIN)/ruff check coursekit tests benchmarks
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/engines.py
+
+clean:
+	rm -rf $(VENV)

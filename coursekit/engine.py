@@ -1,0 +1,270 @@
+"""Scalar reverse-mode autodiff: the `Value` engine.
+
+Every operation has the same shape. It computes the output's number and records, for each of its
+inputs, the *local gradient* d(output)/d(input). The backward pass then visits the graph from the
+output back to the inputs and applies the chain rule at every node:
+
+    downstream gradient = upstream gradient × local gradient
+
+and where a value feeds several operations, the gradients arriving from each of them add up.
+
+Gradient rule: `backward()` recomputes every gradient in the graph from scratch, so the gradients
+always describe the latest backward pass; calling it twice gives the same numbers, never double.
+
+Storing local gradients as numbers (instead of a closure per node, as micrograd does) keeps the
+engine free of reference cycles, so Python frees a graph as soon as it is no longer used.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from numbers import Real
+
+__all__ = ["Value", "maximum", "backward_order"]
+
+
+@lru_cache(maxsize=4096)  # formatting a float costs more than the arithmetic; constants repeat
+def _number(c: float) -> str:
+    """How a constant folded into an operation is written: `+1`, `*-1`, `1/x`."""
+    return f"{c:g}"
+
+
+class Value:
+    """A scalar that remembers how it was computed, so its gradient can flow back.
+
+    >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    >>> f = (x + y) * z
+    >>> f.backward()
+    >>> f.data, x.grad, y.grad, z.grad
+    (-12.0, -4.0, -4.0, 3.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads")
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError("Value(...) got a Value; use it directly, it is already a Value")
+        try:
+            self.data = float(data)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"Value needs a real number, got {type(data).__name__} {data!r}"
+            ) from None
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.inputs: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+
+    @staticmethod
+    def _result(data: float, op: str, inputs: tuple, local_grads: tuple) -> Value:
+        """The output of an operation: its number, its inputs and their local gradients."""
+        out = Value.__new__(Value)
+        out.data, out.grad, out.label = data, 0.0, ""
+        out.op, out.inputs, out.local_grads = op, inputs, local_grads
+        return out
+
+    def named(self, label: str) -> Value:
+        """Give this value a name (like `q`) that tables and drawings show; returns self."""
+        self.label = label
+        return self
+
+    # ----- arithmetic: a Value with a Value, or with a plain number folded into the operation
+
+    def __add__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return Value._result(self.data + other.data, "+", (self, other), (1.0, 1.0))
+        c = _checked(other, "+")
+        op = f"+{_number(c)}" if c >= 0 else f"-{_number(-c)}"
+        return Value._result(self.data + c, op, (self,), (1.0,))
+
+    def __mul__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return Value._result(self.data * other.data, "×", (self, other), (other.data, self.data))
+        c = _checked(other, "*")
+        return Value._result(self.data * c, f"*{_number(c)}", (self,), (c,))
+
+    def __neg__(self) -> Value:
+        return Value._result(-self.data, "*-1", (self,), (-1.0,))
+
+    def __sub__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return Value._result(self.data - other.data, "-", (self, other), (1.0, -1.0))
+        return self + (-_checked(other, "-"))
+
+    def __rsub__(self, other: float) -> Value:
+        c = _checked(other, "-")
+        return Value._result(c - self.data, f"{_number(c)}-x", (self,), (-1.0,))
+
+    def __truediv__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            if other.data == 0:
+                raise ZeroDivisionError(f"division by a Value that is 0 ({other!r})")
+            a, b = self.data, other.data
+            return Value._result(a / b, "/", (self, other), (1.0 / b, -a / (b * b)))
+        c = _checked(other, "/")
+        if c == 0:
+            raise ZeroDivisionError("division of a Value by 0")
+        return Value._result(self.data / c, f"/{_number(c)}", (self,), (1.0 / c,))
+
+    def __rtruediv__(self, other: float) -> Value:
+        c = _checked(other, "/")
+        a = self.data
+        if a == 0:
+            raise ZeroDivisionError(f"{_number(c)} / x with x = 0 ({self!r})")
+        return Value._result(c / a, f"{_number(c)}/x", (self,), (-c / (a * a),))
+
+    def __pow__(self, other: Value | float) -> Value:
+        a = self.data
+        if isinstance(other, Value):
+            b = other.data
+            out = _power(a, b)
+            # d(a^b)/db = a^b · ln a, defined for a > 0 (and 0 when a = 0 with b > 0).
+            by_exponent = out * math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
+            return Value._result(out, "^", (self, other), (b * _power(a, b - 1), by_exponent))
+        c = _checked(other, "**")
+        return Value._result(_power(a, c), f"^{_number(c)}", (self,), (c * _power(a, c - 1),))
+
+    def __rpow__(self, other: float) -> Value:
+        c = _checked(other, "**")
+        if c <= 0:
+            raise ValueError(f"{_number(c)} ** x needs a positive base to have a gradient in x")
+        out = _power(c, self.data)
+        return Value._result(out, f"{_number(c)}^x", (self,), (out * math.log(c),))
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    # ----- functions of one value
+
+    def exp(self) -> Value:
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({self.data:g}) is too large for a float") from None
+        return Value._result(out, "exp", (self,), (out,))
+
+    def log(self) -> Value:
+        if self.data <= 0:
+            raise ValueError(f"log needs a positive number, got {self.data:g}")
+        return Value._result(math.log(self.data), "log", (self,), (1.0 / self.data,))
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        return Value._result(t, "tanh", (self,), (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1 / (1 + e^-x) as one gate, with its local gradient σ(x)(1 − σ(x))."""
+        s = _sigmoid(self.data)
+        return Value._result(s, "σ", (self,), (s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        """max(0, x). At exactly x = 0 the local gradient is taken to be 0."""
+        a = self.data
+        return Value._result(a if a > 0 else 0.0, "relu", (self,), (1.0 if a > 0 else 0.0,))
+
+    def leaky_relu(self, alpha: float = 0.01) -> Value:
+        """max(αx, x) for 0 ≤ α < 1. At exactly x = 0 the local gradient is taken to be α."""
+        a = self.data
+        if a > 0:
+            return Value._result(a, "leaky_relu", (self,), (1.0,))
+        return Value._result(alpha * a, "leaky_relu", (self,), (float(alpha),))
+
+    def max(self, other: Value | float) -> Value:
+        """The max gate: the output is the larger input, and only it receives the gradient."""
+        return maximum(self, other)
+
+    # ----- the backward pass
+
+    def topological_order(self) -> list[Value]:
+        """Every value this one depends on, inputs before the operations that use them."""
+        order = backward_order(self)
+        order.reverse()
+        return order
+
+    def backward(self) -> None:
+        """Fill `.grad` of every value in the graph with d(self)/d(value), from scratch."""
+        order = backward_order(self)
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in order:
+            upstream = node.grad
+            for parent, local in zip(node.inputs, node.local_grads):
+                parent.grad += upstream * local
+
+    def __repr__(self) -> str:
+        name = f"{self.label}: " if self.label else ""
+        return f"Value({name}{self.data:.4g}, grad={self.grad:.4g})"
+
+
+def backward_order(output):
+    """The graph behind `output`, from it back to its inputs, each node after all of its users.
+
+    A node's gradient is complete once every operation that uses it has sent its share back, so
+    a node becomes ready when its count of unvisited users reaches zero. No recursion: a chain of
+    a million operations is fine. Works for any node with an `.inputs` tuple (Value or Tensor).
+    """
+    users = {output: 0}
+    stack = [output]
+    while stack:
+        for parent in stack.pop().inputs:
+            if parent in users:
+                users[parent] += 1
+            else:
+                users[parent] = 1
+                stack.append(parent)
+    order, ready = [], [output]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.inputs:
+            users[parent] -= 1
+            if users[parent] == 0:
+                ready.append(parent)
+    return order
+
+
+def maximum(a: Value | float, b: Value | float) -> Value:
+    """The max gate: routes the whole upstream gradient to the larger input (the first on a tie)."""
+    if not isinstance(a, Value):
+        a = Value(_checked(a, "max"))
+    if not isinstance(b, Value):
+        b = Value(_checked(b, "max"))
+    first = a.data >= b.data
+    return Value._result(
+        a.data if first else b.data, "max", (a, b), (1.0, 0.0) if first else (0.0, 1.0)
+    )
+
+
+def _checked(other: object, symbol: str) -> float:
+    """A plain number to combine with a Value, or a helpful TypeError."""
+    if type(other) is float:  # the common case, checked first because it is fast
+        return other
+    if isinstance(other, Real):
+        return float(other)
+    if hasattr(other, "shape"):
+        raise TypeError(
+            f"cannot combine a Value with an array using {symbol}; "
+            "use coursekit.Tensor for arrays, Value for single numbers"
+        )
+    raise TypeError(f"cannot use {symbol} with a Value and a {type(other).__name__}")
+
+
+def _power(a: float, b: float) -> float:
+    try:
+        out = a**b
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"0 raised to the negative power {b:g}") from None
+    if isinstance(out, complex):
+        raise ValueError(f"{a:g} ** {b:g} is not a real number")
+    return out
+
+
+def _sigmoid(x: float) -> float:
+    """1 / (1 + e^-x), written so that neither branch overflows."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
