@@ -81,7 +81,8 @@ class Value:
 
     def __mul__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            return Value._result(self.data * other.data, "×", (self, other), (other.data, self.data))
+            a, b = self.data, other.data
+            return Value._result(a * b, "×", (self, other), (b, a))
         c = _checked(other, "*")
         return Value._result(self.data * c, f"*{_number(c)}", (self,), (c,))
 

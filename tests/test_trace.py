@@ -184,7 +184,7 @@ def test_non_scalar_tensor_output_asks_for_a_reduction():
 def test_grads_before_backward_says_to_call_backward():
     g = trace(add_multiply, x=-2.0, y=5.0, z=-4.0)
     with pytest.raises(RuntimeError, match=r"call g.backward\(\) first"):
-        g.grads
+        _ = g.grads
     with pytest.raises(RuntimeError, match=r"call g.backward\(\) first"):
         g.steps()
 
