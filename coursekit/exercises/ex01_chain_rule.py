@@ -1,0 +1,133 @@
+"""Notebook 01: the chain rule on a graph, the three gates, and branching.
+
+The expected answers come from the scalar engine: the same graph, traced and back-propagated.
+"""
+
+from ..engine import Value, maximum
+from ..trace import trace
+from .framework import calls, exercise
+
+POINTS = [
+    dict(x=-2.0, y=5.0, z=-4.0),
+    dict(x=1.0, y=3.0, z=-2.0),
+    dict(x=0.0, y=0.0, z=7.0),
+    dict(x=-1.5, y=0.5, z=0.0),
+    dict(x=10.0, y=-3.0, z=0.25),
+]
+GATE_INPUTS = [
+    dict(x=3.0, y=-4.0, upstream=2.0),
+    dict(x=-2.0, y=5.0, upstream=1.0),
+    dict(x=0.5, y=0.5, upstream=-3.0),
+    dict(x=7.0, y=0.0, upstream=0.0),
+    dict(x=-1.0, y=-6.0, upstream=-0.5),
+]
+
+
+def _gate_gradients(gate):
+    """The engine's (dx, dy) for `gate` scaled by an upstream gradient."""
+
+    def reference(x, y, upstream):
+        g = trace(gate, x=x, y=y).backward()
+        return (upstream * g.grads["x"], upstream * g.grads["y"])
+
+    return reference
+
+
+@exercise(
+    "1.1",
+    "gradients of f = (x + y)·z",
+    hints=(
+        "Give the sum a name, q = x + y, so that f = q·z. Then ∂f/∂z and ∂f/∂q are one step each.",
+        "∂f/∂z = q and ∂f/∂q = z. The add gate passes ∂f/∂q on unchanged to both x and y.",
+    ),
+)
+def _add_multiply(add_multiply_gradients):
+    def reference(x, y, z):
+        return tuple(trace(lambda x, y, z: (x + y) * z, x=x, y=y, z=z).backward().grads.values())
+
+    return calls(
+        add_multiply_gradients,
+        "add_multiply_gradients",
+        POINTS,
+        reference,
+        "return (∂f/∂x, ∂f/∂y, ∂f/∂z) in that order; ∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1",
+    )
+
+
+@exercise(
+    "1.2",
+    "add gate",
+    hints=(
+        "The local gradient of x + y is 1 with respect to x and 1 with respect to y.",
+        "downstream = upstream × local, so both inputs receive the upstream gradient unchanged.",
+    ),
+)
+def _add_gate(add_backward):
+    return calls(
+        add_backward,
+        "add_backward",
+        GATE_INPUTS,
+        _gate_gradients(lambda x, y: x + y),
+        "the add gate distributes: each input gets the upstream gradient as it is",
+    )
+
+
+@exercise(
+    "1.3",
+    "multiply gate",
+    hints=(
+        "The local gradient of x·y with respect to x is y, and with respect to y it is x.",
+        "Multiply each local gradient by the upstream gradient: the gate swaps its inputs.",
+    ),
+)
+def _multiply_gate(multiply_backward):
+    return calls(
+        multiply_backward,
+        "multiply_backward",
+        GATE_INPUTS,
+        _gate_gradients(lambda x, y: x * y),
+        "the gradient flowing into x is the upstream gradient times y (and into y, times x)",
+    )
+
+
+@exercise(
+    "1.4",
+    "max gate",
+    hints=(
+        "Only the larger input affects the output, so only it receives a gradient.",
+        "Return (upstream, 0.0) when x >= y, and (0.0, upstream) otherwise.",
+    ),
+)
+def _max_gate(max_backward):
+    ties_and_more = GATE_INPUTS + [dict(x=2.0, y=2.0, upstream=5.0)]
+    return calls(
+        max_backward,
+        "max_backward",
+        ties_and_more,
+        _gate_gradients(lambda x, y: maximum(x, y)),
+        "the max gate routes: the larger input gets all of the upstream gradient, the other 0 "
+        "(on a tie, x gets it)",
+    )
+
+
+@exercise(
+    "1.5",
+    "branching: f = x·y + x",
+    hints=(
+        "x is used twice: once in the product and once in the sum.",
+        "Add the two paths: through the product x gets y, through the sum it gets 1.",
+    ),
+)
+def _branching(branch_gradients):
+    def reference(x, y):
+        a, b = Value(x), Value(y)
+        (a * b + a).backward()
+        return (a.grad, b.grad)
+
+    return calls(
+        branch_gradients,
+        "branch_gradients",
+        [dict(x=3.0, y=-2.0), dict(x=-1.0, y=4.0), dict(x=0.0, y=0.0), dict(x=2.5, y=-1.0)],
+        reference,
+        "where a value is used twice, the gradients from both uses add up",
+    )

@@ -1,0 +1,114 @@
+"""Notebook 02: the logistic-regression graph, its gates, the sigmoid gate and staged backward code.
+
+The expected answers come from the scalar engine: each gate traced on its own, the sigmoid as one
+`Value.sigmoid` gate, and the staged function traced gate by gate.
+"""
+
+from ..engine import Value
+from ..trace import trace
+from .framework import Case, calls, exercise
+
+GATES = {
+    "*-1": lambda v: -v,
+    "exp": lambda v: v.exp(),
+    "+1": lambda v: v + 1,
+    "1/x": lambda v: 1 / v,
+}
+GATE_HINTS = {
+    "*-1": "multiplying by a constant c has local gradient c",
+    "exp": "the exponential is its own derivative: the local gradient of exp at v is exp(v)",
+    "+1": "adding a constant does not change the slope",
+    "1/x": "d(1/v)/dv = -1/v²",
+}
+
+
+@exercise(
+    "2.1",
+    "local gradients of the four gates",
+    hints=(
+        "Each entry is a function of the gate's input v that returns d(output)/d(input) at v.",
+        "*-1 → -1, exp → e^v, +1 → 1, 1/x → -1/v².",
+    ),
+)
+def _gate_locals(local_gradient):
+    if not isinstance(local_gradient, dict):
+        raise TypeError(
+            f"local_gradient should be a dict from gate name to function, "
+            f"got {type(local_gradient).__name__}"
+        )
+    cases = []
+    for gate, build in GATES.items():
+        if gate not in local_gradient:
+            raise KeyError(f"local_gradient has no entry for the {gate!r} gate")
+        for v in (1.37, -2.0, 3.5):
+            cases.append(
+                Case(
+                    f'local_gradient["{gate}"]({v:g})',
+                    lambda gate=gate, v=v: local_gradient[gate](v),
+                    trace(build, v=v).backward().grads["v"],
+                    GATE_HINTS[gate],
+                )
+            )
+    return cases
+
+
+def _sigmoid_reference(s, upstream):
+    value = Value(s)
+    out = value.sigmoid()
+    out.backward()
+    return (out.data, upstream * value.grad)
+
+
+@exercise(
+    "2.2",
+    "the sigmoid as one gate",
+    hints=(
+        "Forward: σ(s) = 1 / (1 + e^(-s)). Backward: the local gradient is σ(s)·(1 − σ(s)).",
+        "For very negative s, e^(-s) overflows: compute e^s / (1 + e^s) there instead.",
+    ),
+)
+def _sigmoid_gate(sigmoid_gate):
+    inputs = [
+        dict(s=1.0, upstream=1.0),
+        dict(s=-0.5, upstream=2.0),
+        dict(s=0.0, upstream=-1.0),
+        dict(s=4.0, upstream=0.5),
+        dict(s=-750.0, upstream=1.0),
+        dict(s=750.0, upstream=1.0),
+    ]
+    return calls(
+        sigmoid_gate,
+        "sigmoid_gate",
+        inputs,
+        _sigmoid_reference,
+        "return (σ(s), upstream · σ(s)·(1 − σ(s))); for large |s| avoid computing e^(-s) "
+        "when s is very negative",
+    )
+
+
+def _staged_reference(x, y):
+    def f(x, y):
+        return (x * y).sigmoid() * (x + y)
+
+    grads = trace(f, x=x, y=y).backward().grads
+    return (grads["x"], grads["y"])
+
+
+@exercise(
+    "2.3",
+    "staged backward code for f = σ(x·y)·(x + y)",
+    hints=(
+        "Forward stages: a = x·y, s = σ(a), b = x + y, f = s·b. Keep every stage.",
+        "Backward, in reverse: grad_s = b, grad_b = s, grad_a = grad_s·s·(1 − s), then x and y "
+        "each get a share from a and from b.",
+        "x receives grad_a·y + grad_b, and y receives grad_a·x + grad_b.",
+    ),
+)
+def _staged(staged_gradients):
+    return calls(
+        staged_gradients,
+        "staged_gradients",
+        [dict(x=1.0, y=2.0), dict(x=-0.5, y=1.5), dict(x=0.0, y=0.0), dict(x=3.0, y=-2.0)],
+        _staged_reference,
+        "x and y are each used twice (in x·y and in x + y): add both contributions",
+    )

@@ -1,0 +1,226 @@
+"""How exercises are checked: cases run against the course's own reference, one line on success.
+
+An exercise is a function, registered with `@exercise`, that takes the student's answer and returns
+a list of `Case`s. A case calls the answer lazily (so an exception in the student's code is reported
+with the case that caused it) and says what it should give. `check` runs every case and prints one
+deterministic line, or raises an AssertionError that says which case, expected versus got, and a
+hint: the message is written for the student, and nbval reports it to the instructor.
+
+Answers are compared by type as well as value: a number must be a real number, an array an ndarray,
+a tuple a tuple; values are converted to plain floats before comparing, so an object that claims
+to equal everything does not pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+
+__all__ = ["Case", "Exercise", "exercise", "calls", "check", "hint", "exercises", "NotAnswered"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One check: a description of the call, the call itself, and what it should give."""
+
+    description: str
+    call: Callable[[], object]
+    expected: object
+    hint: str = ""
+    tolerance: float = 1e-6
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise: its id ("1.2"), a short title, its cases and its hints (gentlest first)."""
+
+    id: str
+    title: str
+    cases: Callable[[object], list[Case]]
+    hints: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"Exercise {self.id} ({self.title})"
+
+
+class NotAnswered(AssertionError):
+    """The answer still raises the NotImplementedError of the student version."""
+
+
+_EXERCISES: dict[str, Exercise] = {}
+_HINTS_SHOWN: dict[str, int] = {}
+
+
+def exercise(id: str, title: str, hints: tuple[str, ...] = ()) -> Callable:
+    """Register the decorated function as the check logic of exercise `id`."""
+
+    def register(cases: Callable[[object], list[Case]]) -> Callable[[object], list[Case]]:
+        if id in _EXERCISES:
+            raise ValueError(f"exercise {id} is registered twice")
+        _EXERCISES[id] = Exercise(id, title, cases, tuple(hints))
+        return cases
+
+    return register
+
+
+def exercises() -> dict[str, Exercise]:
+    """Every registered exercise, by id."""
+    return dict(_EXERCISES)
+
+
+def calls(
+    answer: Callable,
+    name: str,
+    arguments: list[dict],
+    reference: Callable,
+    hint: str = "",
+    tolerance: float = 1e-6,
+) -> list[Case]:
+    """One case per set of keyword arguments: answer(**args) should give reference(**args)."""
+    if not callable(answer):
+        raise TypeError(f"{name} should be a function, got {_describe(answer)}")
+    return [
+        Case(
+            f"{name}({', '.join(f'{key}={_show(value)}' for key, value in args.items())})",
+            lambda args=args: answer(**args),
+            reference(**args),
+            hint,
+            tolerance,
+        )
+        for args in arguments
+    ]
+
+
+def check(id: str, answer: object) -> None:
+    """Check a student's answer to exercise `id`: print one line, or raise a helpful error."""
+    ex = _lookup(id)
+    cases = ex.cases(answer)
+    for number, case in enumerate(cases, start=1):
+        where = f"{ex.name}, check {number} of {len(cases)}: {case.description}"
+        try:
+            got = case.call()
+        except NotImplementedError:
+            raise NotAnswered(
+                f"{ex.name} is not answered yet: replace the `raise NotImplementedError(...)` "
+                "line in the answer cell with your code, run that cell, then run this one again."
+            ) from None
+        except Exception as error:
+            raise AssertionError(
+                f"{where} raised {type(error).__name__}: {error}{_hint_line(case)}"
+            ) from error
+        problem = difference(got, case.expected, case.tolerance)
+        if problem:
+            raise AssertionError(f"{where}: {problem}{_hint_line(case)}")
+    print(f"{ex.name}: all {len(cases)} checks passed")
+
+
+def hint(id: str) -> None:
+    """Print the next hint for exercise `id`; after the last one, the solution (with a warning)."""
+    ex = _lookup(id)
+    shown = _HINTS_SHOWN.get(id, 0)
+    if shown < len(ex.hints):
+        _HINTS_SHOWN[id] = shown + 1
+        print(f"Hint {shown + 1} of {len(ex.hints)} for {ex.name}: {ex.hints[shown]}")
+        if shown + 1 == len(ex.hints):
+            print(f'That was the last hint. hint("{id}") once more shows the solution.')
+        return
+    from ..course import solution_of
+
+    print(
+        f"Solution of {ex.name}. It will not count as your own work: read it, close it, and\n"
+        "write the answer again yourself a little later.\n"
+    )
+    print(solution_of(id))
+
+
+def difference(got: object, expected: object, tolerance: float = 1e-6) -> str:
+    """Why `got` is not `expected` (by type, shape or value), or "" when it is."""
+    if isinstance(expected, bool):
+        if not isinstance(got, (bool, np.bool_)):
+            return f"expected True or False, got {_describe(got)}"
+        return "" if bool(got) == expected else f"expected {expected}, got {bool(got)}"
+    if isinstance(expected, Integral):
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, Integral):
+            return f"expected a whole number ({expected}), got {_describe(got)}"
+        return "" if int(got) == int(expected) else f"expected {expected}, got {int(got)}"
+    if isinstance(expected, Real):
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, Real):
+            return f"expected a number (about {_show(expected)}), got {_describe(got)}"
+        value = float(got)
+        if math.isclose(value, float(expected), rel_tol=tolerance, abs_tol=tolerance):
+            return ""
+        return f"expected {_show(expected)}, got {_show(value)}"
+    if isinstance(expected, str):
+        if not isinstance(got, str):
+            return f"expected text such as {expected!r}, got {_describe(got)}"
+        normal = got.strip().lower()
+        return "" if normal == expected.lower() else f"expected {expected!r}, got {got!r}"
+    if isinstance(expected, tuple):
+        if not isinstance(got, (tuple, list)):
+            return f"expected a tuple of {len(expected)} values, got {_describe(got)}"
+        if len(got) != len(expected):
+            return f"expected {len(expected)} values, got {len(got)}: {_show(got)}"
+        for position, (item, wanted) in enumerate(zip(got, expected), start=1):
+            problem = difference(item, wanted, tolerance)
+            if problem:
+                return f"value {position} of {len(expected)}: {problem}"
+        return ""
+    if isinstance(expected, np.ndarray):
+        if not isinstance(got, np.ndarray):
+            return f"expected a numpy array of shape {expected.shape}, got {_describe(got)}"
+        if got.shape != expected.shape:
+            return f"expected shape {expected.shape}, got shape {got.shape}"
+        values = np.asarray(got, dtype=float)
+        close = np.isclose(values, expected, rtol=tolerance, atol=tolerance)
+        if close.all():
+            return ""
+        index = tuple(int(i) for i in np.argwhere(~close)[0])
+        return (
+            f"{int((~close).sum())} of {close.size} entries differ; first at index {index}: "
+            f"expected {_show(expected[index])}, got {_show(values[index])}"
+        )
+    raise TypeError(f"the check expects a {type(expected).__name__}, which it cannot compare")
+
+
+def _lookup(id: str) -> Exercise:
+    if not isinstance(id, str):
+        raise TypeError(f'exercise ids are text, like check("1.2", answer); got {id!r}')
+    if id not in _EXERCISES:
+        known = ", ".join(sorted(_EXERCISES, key=_id_order))
+        raise KeyError(f"there is no exercise {id!r}; the exercises are {known}")
+    return _EXERCISES[id]
+
+
+def _id_order(id: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in id.split(".") if part.isdigit())
+
+
+def _hint_line(case: Case) -> str:
+    return f"\nHint: {case.hint}" if case.hint else ""
+
+
+def _describe(got: object) -> str:
+    kind = type(got).__name__
+    if kind in ("Value", "Tensor"):
+        return f"a {kind} ({got!r}); return its number with .data"
+    return f"{kind} {_show(got)}"
+
+
+def _show(value: object) -> str:
+    """A short, stable rendering of a value for messages."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, Real):
+        return f"{float(value):.6g}"
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_show(item) for item in value)
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, precision=4, separator=", ", threshold=12)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
