@@ -1,0 +1,69 @@
+"""Notebook 01's exercises: right answers pass, typical wrong answers fail with a hint."""
+
+import pytest
+from exercise_cases import (
+    assert_fails_helpfully,
+    assert_passes,
+    exercises_of_notebook,
+    wrong_answer_cases,
+)
+
+RIGHT_AND_WRONG = {
+    "1.1": (
+        lambda x, y, z: (z, z, x + y),
+        [
+            (lambda x, y, z: (-z, -z, -(x + y)), "∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1"),
+            (lambda x, y, z: (z, z, x), "expected"),
+            (lambda x, y, z: (x + y) * z, "expected a tuple of 3 values"),
+            (lambda x, y, z: (x + y, x + y, z), "value 1 of 3"),
+        ],
+    ),
+    "1.2": (
+        lambda x, y, upstream: (upstream, upstream),
+        [
+            (lambda x, y, upstream: (1.0, 1.0), "each input gets the upstream gradient"),
+            (lambda x, y, upstream: (-upstream, -upstream), "expected"),
+            (lambda x, y, upstream: x + y, "expected a tuple"),
+        ],
+    ),
+    "1.3": (
+        lambda x, y, upstream: (upstream * y, upstream * x),
+        [
+            (lambda x, y, upstream: (upstream * x, upstream * y), "gradient flowing into x"),
+            (lambda x, y, upstream: (y, x), "times y"),
+            (lambda x, y, upstream: x * y, "expected a tuple"),
+            (lambda x, y, upstream: (-upstream * y, -upstream * x), "expected"),
+        ],
+    ),
+    "1.4": (
+        lambda x, y, upstream: (upstream, 0.0) if x >= y else (0.0, upstream),
+        [
+            (lambda x, y, upstream: (upstream, upstream), "the other 0"),
+            (lambda x, y, upstream: (0.0, upstream) if x >= y else (upstream, 0.0), "larger"),
+            (lambda x, y, upstream: (upstream, 0.0) if x > y else (0.0, upstream), "on a tie"),
+            (lambda x, y, upstream: max(x, y), "expected a tuple"),
+        ],
+    ),
+    "1.5": (
+        lambda x, y: (y + 1, x),
+        [
+            (lambda x, y: (y, x), "gradients from both uses add up"),
+            (lambda x, y: (1.0, x), "add up"),
+            (lambda x, y: x * y + x, "expected a tuple"),
+        ],
+    ),
+}
+
+
+def test_every_exercise_of_the_notebook_has_right_and_wrong_answers():
+    assert set(RIGHT_AND_WRONG) == exercises_of_notebook(1)
+
+
+@pytest.mark.parametrize("id", sorted(RIGHT_AND_WRONG))
+def test_right_answer_passes(id):
+    assert_passes(id, RIGHT_AND_WRONG[id][0])
+
+
+@pytest.mark.parametrize("id, wrong, words", wrong_answer_cases(RIGHT_AND_WRONG))
+def test_typical_wrong_answer_fails_with_a_helpful_message(id, wrong, words):
+    assert_fails_helpfully(id, wrong, words)

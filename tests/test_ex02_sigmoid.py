@@ -1,0 +1,87 @@
+"""Notebook 02's exercises: right answers pass, typical wrong answers fail with a hint."""
+
+import math
+
+import pytest
+from exercise_cases import (
+    assert_fails_helpfully,
+    assert_passes,
+    exercises_of_notebook,
+    wrong_answer_cases,
+)
+
+from coursekit.exercises import check
+
+RIGHT_AND_WRONG = {
+    "2.1": (
+        {"*-1": lambda v: -1.0, "exp": math.exp, "+1": lambda v: 1.0, "1/x": lambda v: -1 / v**2},
+        [
+            ({"*-1": lambda v: 1.0, "exp": math.exp, "+1": lambda v: 1.0,
+              "1/x": lambda v: -1 / v**2}, "local gradient c"),
+            ({"*-1": lambda v: -1.0, "exp": math.exp, "+1": lambda v: 1.0,
+              "1/x": lambda v: 1 / v**2}, "-1/v²"),
+            ({"*-1": lambda v: -1.0, "exp": lambda v: v, "+1": lambda v: 1.0,
+              "1/x": lambda v: -1 / v**2}, "its own derivative"),
+            ({"*-1": lambda v: -1.0, "exp": math.exp, "+1": lambda v: v + 1,
+              "1/x": lambda v: -1 / v**2}, "does not change the slope"),
+        ],
+    ),
+    "2.2": (
+        lambda s, upstream: _sigmoid_gate_right(s, upstream),
+        [
+            (lambda s, upstream: (1 / (1 + math.exp(-s)), 1.0), "upstream · σ(s)·(1 − σ(s))"),
+            (lambda s, upstream: (1 / (1 + math.exp(-s)), upstream * (1 / (1 + math.exp(-s)))),
+             "σ(s)·(1 − σ(s))"),
+            (lambda s, upstream: (1 / (1 + math.exp(-s)), 0.0), "expected"),
+            (lambda s, upstream: (s, upstream), "expected"),
+        ],
+    ),
+    "2.3": (
+        lambda x, y: _staged_right(x, y),
+        [
+            (lambda x, y: _staged_right(x, y, forget_branch=True), "add both contributions"),
+            (lambda x, y: _staged_right(x, y)[::-1], "expected"),
+            (lambda x, y: _staged_right(x, y, forward_only=True), "expected a tuple"),
+        ],
+    ),
+}
+
+def _sigmoid_gate_right(s, upstream):
+    sig = 1 / (1 + math.exp(-s)) if s >= 0 else math.exp(s) / (1 + math.exp(s))
+    return (sig, upstream * sig * (1 - sig))
+
+
+def _staged_right(x, y, forget_branch=False, forward_only=False):
+    a = x * y
+    s = 1 / (1 + math.exp(-a))
+    b = x + y
+    if forward_only:
+        return s * b
+    grad_s, grad_b = b, s
+    grad_a = grad_s * s * (1 - s)
+    if forget_branch:
+        return (grad_a * y, grad_a * x)
+    return (grad_a * y + grad_b, grad_a * x + grad_b)
+
+
+def test_every_exercise_of_the_notebook_has_right_and_wrong_answers():
+    assert set(RIGHT_AND_WRONG) == exercises_of_notebook(2)
+
+
+@pytest.mark.parametrize("id", sorted(RIGHT_AND_WRONG))
+def test_right_answer_passes(id):
+    assert_passes(id, RIGHT_AND_WRONG[id][0])
+
+
+@pytest.mark.parametrize("id, wrong, words", wrong_answer_cases(RIGHT_AND_WRONG))
+def test_typical_wrong_answer_fails_with_a_helpful_message(id, wrong, words):
+    assert_fails_helpfully(id, wrong, words)
+
+
+def test_sigmoid_gate_that_overflows_is_caught_at_large_negative_inputs():
+    def naive(s, upstream):
+        sig = 1 / (1 + math.exp(-s))
+        return (sig, upstream * sig * (1 - sig))
+
+    with pytest.raises(AssertionError, match=r"sigmoid_gate\(s=-750.*raised OverflowError"):
+        check("2.2", naive)
