@@ -135,6 +135,11 @@ class Graph:
         return self
 
     @property
+    def has_gradients(self) -> bool:
+        """Whether backward() has run, so the nodes hold gradients to show."""
+        return self._backward_done
+
+    @property
     def grads(self) -> dict[str, float | np.ndarray]:
         """d(output)/d(input) for each input, by name."""
         self._require_backward("grads")
@@ -196,6 +201,11 @@ class Graph:
 
     def __str__(self) -> str:
         return self.text()
+
+    def _repr_svg_(self) -> str:
+        from .draw import draw  # the drawing code loads only when a notebook shows a graph
+
+        return draw(self).svg
 
     def __repr__(self) -> str:
         operations = sum(node.kind == "op" for node in self.nodes)
