@@ -36,3 +36,25 @@ def wrong_answer_cases(table):
     return [
         (id, wrong, words) for id, (_, wrongs) in sorted(table.items()) for wrong, words in wrongs
     ]
+
+
+def exercise_tests(table, notebook):
+    """The three tests every notebook's exercise table gets, ready to assign to test_ names.
+
+    Usage in tests/test_exNN_*.py:
+        test_table_covers_the_notebook, test_right_answer_passes, test_wrong_answer_fails = (
+            exercise_tests(RIGHT_AND_WRONG, notebook=NN))
+    """
+
+    def test_table_covers_the_notebook():
+        assert set(table) == exercises_of_notebook(notebook)
+
+    @pytest.mark.parametrize("id", sorted(table))
+    def test_right_answer_passes(id):
+        assert_passes(id, table[id][0])
+
+    @pytest.mark.parametrize("id, wrong, words", wrong_answer_cases(table))
+    def test_wrong_answer_fails(id, wrong, words):
+        assert_fails_helpfully(id, wrong, words)
+
+    return test_table_covers_the_notebook, test_right_answer_passes, test_wrong_answer_fails

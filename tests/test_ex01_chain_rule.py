@@ -1,12 +1,6 @@
 """Notebook 01's exercises: right answers pass, typical wrong answers fail with a hint."""
 
-import pytest
-from exercise_cases import (
-    assert_fails_helpfully,
-    assert_passes,
-    exercises_of_notebook,
-    wrong_answer_cases,
-)
+from exercise_cases import exercise_tests
 
 RIGHT_AND_WRONG = {
     "1.1": (
@@ -55,15 +49,6 @@ RIGHT_AND_WRONG = {
 }
 
 
-def test_every_exercise_of_the_notebook_has_right_and_wrong_answers():
-    assert set(RIGHT_AND_WRONG) == exercises_of_notebook(1)
-
-
-@pytest.mark.parametrize("id", sorted(RIGHT_AND_WRONG))
-def test_right_answer_passes(id):
-    assert_passes(id, RIGHT_AND_WRONG[id][0])
-
-
-@pytest.mark.parametrize("id, wrong, words", wrong_answer_cases(RIGHT_AND_WRONG))
-def test_typical_wrong_answer_fails_with_a_helpful_message(id, wrong, words):
-    assert_fails_helpfully(id, wrong, words)
+test_table_covers_the_notebook, test_right_answer_passes, test_wrong_answer_fails = exercise_tests(
+    RIGHT_AND_WRONG, notebook=1
+)

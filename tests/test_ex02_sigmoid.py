@@ -3,12 +3,7 @@
 import math
 
 import pytest
-from exercise_cases import (
-    assert_fails_helpfully,
-    assert_passes,
-    exercises_of_notebook,
-    wrong_answer_cases,
-)
+from exercise_cases import exercise_tests
 
 from coursekit.exercises import check
 
@@ -64,18 +59,9 @@ def _staged_right(x, y, forget_branch=False, forward_only=False):
     return (grad_a * y + grad_b, grad_a * x + grad_b)
 
 
-def test_every_exercise_of_the_notebook_has_right_and_wrong_answers():
-    assert set(RIGHT_AND_WRONG) == exercises_of_notebook(2)
-
-
-@pytest.mark.parametrize("id", sorted(RIGHT_AND_WRONG))
-def test_right_answer_passes(id):
-    assert_passes(id, RIGHT_AND_WRONG[id][0])
-
-
-@pytest.mark.parametrize("id, wrong, words", wrong_answer_cases(RIGHT_AND_WRONG))
-def test_typical_wrong_answer_fails_with_a_helpful_message(id, wrong, words):
-    assert_fails_helpfully(id, wrong, words)
+test_table_covers_the_notebook, test_right_answer_passes, test_wrong_answer_fails = exercise_tests(
+    RIGHT_AND_WRONG, notebook=2
+)
 
 
 def test_sigmoid_gate_that_overflows_is_caught_at_large_negative_inputs():
