@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 from .data import class_labels, confusion_counts
 
 __all__ = [
+    "course_style",
     "decision_boundary",
     "training_curves",
     "gradient_norms",
@@ -63,7 +64,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _course_style(draw: Callable[P, R]) -> Callable[P, R]:
+def course_style(draw: Callable[P, R]) -> Callable[P, R]:
     """Run a plotting function with the course's black-on-white style, whatever the rcParams."""
 
     @functools.wraps(draw)
@@ -89,7 +90,7 @@ def _new_figure(rows: int, columns: int, size: tuple[float, float], **options) -
     return figure, axes
 
 
-@_course_style
+@course_style
 def decision_boundary(
     predict: Callable[[np.ndarray], ArrayLike],
     X: ArrayLike,
@@ -156,7 +157,7 @@ def decision_boundary(
     return figure
 
 
-@_course_style
+@course_style
 def training_curves(
     history: Mapping[str, object], title: str = "Training curves"
 ) -> Figure:
@@ -201,7 +202,7 @@ def training_curves(
     return figure
 
 
-@_course_style
+@course_style
 def gradient_norms(
     norms_by_layer: Mapping[str, Sequence[float]], title: str = "Gradient norm per layer"
 ) -> Figure:
@@ -238,7 +239,7 @@ def gradient_norms(
     return figure
 
 
-@_course_style
+@course_style
 def activation_histograms(
     activations_by_layer: Sequence[ArrayLike], title: str = "Activations per layer", bins: int = 30
 ) -> Figure:
@@ -281,7 +282,7 @@ def activation_histograms(
     return figure
 
 
-@_course_style
+@course_style
 def digits_grid(
     images: ArrayLike,
     labels: ArrayLike,
@@ -342,7 +343,7 @@ def digits_grid(
     return figure
 
 
-@_course_style
+@course_style
 def plot_confusion(
     y_true: ArrayLike,
     y_pred: ArrayLike,

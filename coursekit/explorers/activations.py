@@ -1,0 +1,130 @@
+"""The activation explorer: each activation function next to its derivative.
+
+    activation_explorer()   # a dropdown (linear, sigmoid, tanh, ReLU, leaky ReLU) and α
+
+The derivative g′(z) is the local gradient every upstream gradient is multiplied by on its way
+back through the unit. Where it is nearly 0 the unit passes back almost nothing: the shaded
+stretches are where sigmoid and tanh saturate (g′ below 5% of its peak) and where a ReLU is dead
+(g′ = 0 for z < 0). Leaky ReLU keeps a slope α there, so its units always learn a little.
+The formulas are the ones the network layers use (coursekit.nn), so the plots show what training
+does.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from coursekit.nn import Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
+from coursekit.plots import OKABE_ITO, course_style
+
+from ._render import image_of, new_figure, png
+
+__all__ = [
+    "LABELS", "activation_layer", "activation_and_derivative", "shaded_regions",
+    "activation_figure", "activation_explorer",
+]
+
+LABELS = {"linear": "linear", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU",
+          "leaky_relu": "leaky ReLU"}  # the name the functions take → how the figures write it
+FORMULAS = {  # name → (g, g′) as the lectures write them
+    "linear": ("g(z) = z", "g′(z) = 1"),
+    "sigmoid": ("g(z) = 1 / (1 + e⁻ᶻ)", "g′(z) = g(z)(1 − g(z))"),
+    "tanh": ("g(z) = tanh(z)", "g′(z) = 1 − g(z)²"),
+    "relu": ("g(z) = max(0, z)", "g′(z) = 1 if z > 0 else 0"),
+    "leaky_relu": ("g(z) = max(αz, z)", "g′(z) = 1 if z > 0 else α"),
+}
+SATURATION = 0.05  # a derivative below this fraction of its peak counts as saturated
+REGIONS = {  # kind of shaded stretch → (label, colour)
+    "saturated": ("saturated\ng′ ≈ 0", OKABE_ITO[1]),
+    "dead": ("dead\ng′ = 0", "#888888"),
+    "leaky": ("leaky\ng′ = α", OKABE_ITO[2]),
+}
+Z_RANGE = 8.0  # the plots show z from −8 to 8
+
+
+def activation_layer(name: str, alpha: float = 0.01) -> Layer:
+    """The coursekit.nn layer for an activation name; α is leaky ReLU's slope for z < 0."""
+    makers = {"linear": Identity, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU,
+              "leaky_relu": lambda: LeakyReLU(alpha)}
+    if name not in makers:
+        raise ValueError(f"unknown activation {name!r}; choose one of {list(makers)}")
+    return makers[name]()
+
+
+def activation_and_derivative(
+    name: str, z: ArrayLike, alpha: float = 0.01
+) -> tuple[np.ndarray, np.ndarray]:
+    """g(z) and g′(z) for an array z of any shape, both of z's shape.
+
+    At the kink z = 0 ReLU's derivative is taken to be 0 and leaky ReLU's α, as in the engine.
+    """
+    z = np.asarray(z, dtype=float)
+    layer = activation_layer(name, alpha)
+    value = np.array(layer.forward(z))
+    slope = np.broadcast_to(np.asarray(layer.local_grad(value), dtype=float), z.shape)
+    return value, slope.copy()
+
+
+def shaded_regions(
+    name: str, z: np.ndarray, slope: np.ndarray
+) -> list[tuple[float, float, str]]:
+    """Stretches (from, to, kind) of the sorted grid z where the unit passes back little.
+
+    kind is "saturated" (sigmoid, tanh: g′ < 5% of its peak), "dead" (ReLU: g′ = 0 for z < 0)
+    or "leaky" (leaky ReLU with α > 0: g′ = α for z < 0).
+    """
+    if name in ("sigmoid", "tanh"):
+        flat, kind = slope < SATURATION * slope.max(), "saturated"
+    elif name in ("relu", "leaky_relu"):
+        flat = z < 0
+        kind = "leaky" if np.any(slope[flat]) else "dead"
+    else:
+        return []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flat.astype(int), [0]])))
+    return [(float(z[start]), float(z[stop - 1]), kind) for start, stop in edges.reshape(-1, 2)]
+
+
+@course_style
+def activation_figure(name: str, alpha: float = 0.01) -> Figure:
+    """g(z) on the left, g′(z) on the right, with the saturated or dead stretches shaded."""
+    z = np.linspace(-Z_RANGE, Z_RANGE, 801)
+    value, slope = activation_and_derivative(name, z, alpha)
+    label = LABELS[name] + (f" (α = {alpha:g})" if name == "leaky_relu" else "")
+    function, derivative = FORMULAS[name]
+    figure, (left, right) = new_figure(2, (9.0, 3.4), {"top": 0.86})
+    left.plot(z, value, color=OKABE_ITO[0], linewidth=2)
+    right.plot(z, slope, color=OKABE_ITO[3], linewidth=2)
+    left.set(title=f"{label}: {function}", xlabel="z", ylabel="g(z)")
+    right.set(title=f"derivative: {derivative}", xlabel="z",
+              ylabel="g′(z), the local gradient")
+    for ax in (left, right):
+        ax.axhline(0, color="#BBBBBB", linewidth=0.8, zorder=0)
+        ax.axvline(0, color="#BBBBBB", linewidth=0.8, zorder=0)
+        ax.set_xlim(-Z_RANGE, Z_RANGE)
+        for start, stop, kind in shaded_regions(name, z, slope):
+            text, colour = REGIONS[kind]
+            ax.axvspan(start, stop, color=colour, alpha=0.25, linewidth=0)
+            ax.text((start + stop) / 2, 0.5, text, transform=ax.get_xaxis_transform(),
+                    ha="center", va="center", fontsize=9)
+    right.set_ylim(-0.08 * slope.max() - 0.02, 1.15 * slope.max() + 0.02)
+    return figure
+
+
+def activation_explorer(name: str = "sigmoid", alpha: float = 0.01) -> widgets.VBox:
+    """Pick an activation (and leaky ReLU's α): its function and derivative, side by side."""
+    choice = widgets.Dropdown(options=[(label, key) for key, label in LABELS.items()],
+                              value=name, description="activation")
+    slope = widgets.FloatSlider(value=alpha, min=0.0, max=0.3, step=0.01, description="α",
+                                disabled=name != "leaky_relu", continuous_update=False)
+    image = image_of(activation_figure(name, alpha))
+
+    def show(_: object) -> None:
+        slope.disabled = choice.value != "leaky_relu"
+        image.value = png(activation_figure(choice.value, slope.value))
+
+    choice.observe(show, names="value")
+    slope.observe(show, names="value")
+    return widgets.VBox([widgets.HBox([choice, slope]), image])
