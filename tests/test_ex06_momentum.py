@@ -1,0 +1,154 @@
+"""Notebook 06's exercises: right answers pass, typical wrong answers fail with a hint."""
+
+import math
+
+import numpy as np
+import pytest
+from exercise_cases import exercise_tests
+
+from coursekit.exercises import check
+
+# ----- 6.1: the momentum update, as a student would write it
+
+
+def momentum_update(w, v, grad, lr, beta, mistake=None):
+    if mistake == "in place":
+        v *= beta
+        v += grad
+        w -= lr * v
+        return (w, v)
+    v_new = grad if mistake == "no beta" else beta * v + grad
+    if mistake == "lr in velocity":  # the other textbook form: same steps, velocity −lr times ours
+        v_new = beta * v - lr * grad
+        return (w + v_new, v_new)
+    step = lr * (v if mistake == "old velocity" else v_new)
+    w_new = w + step if mistake == "uphill" else w - step
+    return (v_new, w_new) if mistake == "swapped" else (w_new, v_new)
+
+
+# ----- 6.2: Nesterov, with the gradient at the look-ahead point
+
+
+def nesterov_update(w, v, gradient, lr, beta, mistake=None):
+    look_ahead = {
+        None: w - lr * beta * v,
+        "at w": w,
+        "no lr": w - beta * v,
+        "wrong way": w + lr * beta * v,
+    }[mistake if mistake in ("at w", "no lr", "wrong way") else None]
+    v_new = beta * v + gradient(look_ahead)
+    if mistake == "from look-ahead":
+        return (look_ahead - lr * v_new, v_new)
+    return (w - lr * v_new, v_new)
+
+
+# ----- 6.3: measuring a convergence rate
+
+
+def measured_rate(path, minimum, mistake=None):
+    d = np.linalg.norm(path - (0 if mistake == "no minimum" else minimum), axis=1)
+    if mistake == "loss":
+        d = d**2
+    m = 0 if mistake == "whole path" else len(d) // 2
+    if mistake == "last ratio":
+        return d[-1] / d[-2]
+    if mistake == "arithmetic mean":
+        return float(np.mean(d[m + 1:] / d[m:-1]))
+    if mistake == "no root":
+        return d[-1] / d[m]
+    return (d[-1] / d[m]) ** (1 / (len(d) - 1 - m))
+
+
+def theory_best(kappa=100.0):
+    root = math.sqrt(kappa)
+    return (4 / (root + 1) ** 2, ((root - 1) / (root + 1)) ** 2)
+
+
+RIGHT_AND_WRONG = {
+    "6.1": (
+        momentum_update,
+        [
+            (lambda **a: momentum_update(**a, mistake="no beta"), "beta * v + grad"),
+            (lambda **a: momentum_update(**a, mistake="old velocity"), "with the NEW velocity"),
+            (lambda **a: momentum_update(**a, mistake="uphill"), "w_new = w - lr * v_new"),
+            (lambda **a: momentum_update(**a, mistake="lr in velocity"),
+             "without the learning rate"),
+            (lambda **a: momentum_update(**a, mistake="swapped"), "in that order"),
+            (lambda **a: momentum_update(**a, mistake="in place"), "in place"),
+            (lambda **a: a["w"] - a["lr"] * a["grad"], "expected a tuple of 2 values"),
+        ],
+    ),
+    "6.2": (
+        nesterov_update,
+        [
+            (lambda **a: nesterov_update(**a, mistake="at w"), "look-ahead point"),
+            (lambda **a: nesterov_update(**a, mistake="no lr"), "w - lr * beta * v"),
+            (lambda **a: nesterov_update(**a, mistake="wrong way"), "w - lr * beta * v"),
+            (lambda **a: nesterov_update(**a, mistake="from look-ahead"),
+             "w_new = w - lr * v_new"),
+        ],
+    ),
+    "6.3": (
+        measured_rate,
+        [
+            (lambda path, minimum: measured_rate(path, minimum, "whole path"), "second half"),
+            (lambda path, minimum: measured_rate(path, minimum, "last ratio"), "geometric mean"),
+            (lambda path, minimum: measured_rate(path, minimum, "arithmetic mean"),
+             "geometric mean"),
+            (lambda path, minimum: measured_rate(path, minimum, "no root"), "** (1 / (len(d)"),
+            (lambda path, minimum: measured_rate(path, minimum, "loss"), "distances"),
+            (lambda path, minimum: measured_rate(path, minimum, "no minimum"),
+             "subtract the minimum"),
+            (lambda path, minimum: list(measured_rate(path, minimum) for _ in range(2)),
+             "expected a number"),
+        ],
+    ),
+    "6.4": (
+        theory_best(),
+        [
+            ((2 / 101, 0.0), "plain gradient descent needs about 440"),  # plain GD at its best
+            ((0.01, 0.9), "oscillates"),  # a common default, too slow here
+            ((0.005, 0.5), "crawls"),
+        ],
+    ),
+}
+
+
+test_table_covers_the_notebook, test_right_answer_passes, test_wrong_answer_fails = exercise_tests(
+    RIGHT_AND_WRONG, notebook=6
+)
+
+
+def test_momentum_update_takes_the_lectures_steps_from_rest():
+    # v starts at 0: the first step is plain SGD, the second adds β times the first gradient.
+    w, v = np.array([1.0]), np.zeros(1)
+    w, v = momentum_update(w, v, np.array([1.0]), lr=0.1, beta=0.9)
+    w, v = momentum_update(w, v, np.array([1.0]), lr=0.1, beta=0.9)
+    assert np.allclose(w, [1.0 - 0.1 - 0.19]) and np.allclose(v, [1.9])
+    check("6.1", momentum_update)  # and the check agrees with this hand computation
+
+
+def test_nesterov_look_ahead_matches_a_hand_computed_step():
+    # On f(w) = w²/2 (gradient w) from w = 1, v = 1, lr = 0.5, β = 0.5: the look-ahead point is
+    # 0.75, v_new = 0.5 + 0.75 = 1.25, w_new = 1 - 0.625 = 0.375.
+    w, v = nesterov_update(np.array([1.0]), np.array([1.0]), lambda w: w, lr=0.5, beta=0.5)
+    assert np.allclose(w, [0.375]) and np.allclose(v, [1.25])
+    check("6.2", nesterov_update)
+
+
+def test_rate_of_a_geometric_sequence_is_its_ratio():
+    path = np.outer(0.8 ** np.arange(21), [1.0, 1.0])
+    assert measured_rate(path, np.zeros(2)) == pytest.approx(0.8)
+    check("6.3", measured_rate)
+
+
+def test_settings_that_diverge_are_reported_as_diverging():
+    with pytest.raises(AssertionError, match="diverged"):
+        check("6.4", (0.1, 0.9))
+
+
+def test_settings_are_checked_for_their_shape():
+    with pytest.raises(AssertionError, match=r"a pair \(lr, beta\)"):
+        check("6.4", 0.03)
+    with pytest.raises(AssertionError, match=r"β must be in \[0, 1\)"):
+        check("6.4", (0.03, 1.0))
