@@ -1,8 +1,10 @@
-"""The `coursekit` command: what instructors run (release student notebooks, refresh masters)."""
+"""The `coursekit` command: what instructors run (release student notebooks, refresh masters,
+grade submissions, merge the gradebooks of grading shards)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -29,9 +31,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     refresh.add_argument("notebooks", nargs="*", help="master names, e.g. 01_chain_rule (all)")
 
+    grade = commands.add_parser(
+        "grade", help="grade submitted notebooks: gradebook CSV, feedback per student, summary",
+        description="Grade submissions (files, or folders searched for .ipynb files). The student "
+        "is the part of the file name before '__' (alice__01_chain_rule.ipynb), otherwise the "
+        "folder holding the file (alice/01_chain_rule.ipynb). See `help(coursekit.grading)`.",
+    )
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    grade.add_argument("--out", default="grades", help="folder for gradebook.csv and feedback/")
+    grade.add_argument("--timeout", type=float, default=30, metavar="SECONDS",
+                       help="time one cell may run (default 30)")
+    grade.add_argument("--time-limit", type=float, default=300, metavar="SECONDS",
+                       help="wall-clock time one run of a notebook may take (default 300)")
+    grade.add_argument("--memory", type=int, default=2048, metavar="MB",
+                       help="address space a notebook's kernel may use (default 2048; 0: no limit)")
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="submissions graded at once (default: the number of cores)")
+    grade.add_argument("--shard", type=_shard, default=(0, 1), metavar="I/N",
+                       help="grade only part I of N (0 <= I < N): one shard of a Job or CI matrix")
+
+    merge = commands.add_parser("merge", help="combine the gradebooks of several grading shards")
+    merge.add_argument("gradebooks", nargs="+", metavar="GRADEBOOK")
+    merge.add_argument("--out", default="grades/gradebook.csv", help="the merged gradebook")
+
     args = parser.parse_args(argv)
     if args.command == "release":
         return _release(Path(args.out), args.check, args.overwrite)
+    if args.command == "grade":
+        return _grade(args)
+    if args.command == "merge":
+        return _merge([Path(path) for path in args.gradebooks], Path(args.out))
     return _refresh(args.notebooks)
 
 
@@ -69,6 +98,62 @@ def _refresh(names: list[str]) -> int:
     for path in paths:
         print(f"running {path.name} ...", flush=True)
         refresh(path)
+    return 0
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if index.isdigit() and count.isdigit() and int(index) < int(count):
+        return int(index), int(count)
+    raise argparse.ArgumentTypeError(
+        f"expected I/N with 0 <= I < N, like 0/4 (the first of four shards), got {text!r}"
+    )
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .grading import Limits, find_submissions, grade_all, in_shard
+    from .grading.grade import progress_bar
+    from .grading.rebuild import load_master
+    from .grading.report import rows_of, summary, write_feedback, write_gradebook
+
+    try:
+        found = find_submissions(args.submissions)
+    except FileNotFoundError as error:
+        print(f"coursekit grade: {error}", file=sys.stderr)
+        return 2
+    if not found:
+        print("coursekit grade: no .ipynb files found in " + ", ".join(args.submissions),
+              file=sys.stderr)
+        return 2
+    chosen = [submission for submission in found if in_shard(submission, *args.shard)]
+    limits = Limits(args.timeout, args.time_limit, args.memory)
+    graded = grade_all(chosen, limits, jobs=args.jobs, progress=progress_bar)
+    out = Path(args.out)
+    rows = rows_of(graded)
+    write_gradebook(rows, out / "gradebook.csv")
+    write_feedback(graded, out / "feedback")
+    print(summary(rows))
+    unrun = sorted({item.notebook for item in graded if item.results
+                    and not load_master(item.notebook).has_reference_outputs})
+    for name in unrun:
+        print(f"note: the master {name} has no stored outputs, so its checks were graded on "
+              "errors alone; run `coursekit refresh` to store them")
+    print(f"wrote {out / 'gradebook.csv'} and {len({g.submission.student for g in graded})} "
+          f"feedback files in {out / 'feedback'}")
+    return 0
+
+
+def _merge(gradebooks: list[Path], out: Path) -> int:
+    from .grading.report import merge_gradebooks, summary, write_gradebook
+
+    try:
+        rows = merge_gradebooks(gradebooks)
+    except (OSError, ValueError) as error:
+        print(f"coursekit merge: {error}", file=sys.stderr)
+        return 1
+    write_gradebook(rows, out)
+    print(summary(rows))
+    print(f"wrote {out}")
     return 0
 
 

@@ -1,0 +1,185 @@
+"""Grade submissions: rebuild each from its master, run it under nbval, isolate failures, score.
+
+An exercise earns its points only if every cell that checks it passes. A run can go wrong in a
+way that costs more than one exercise: a cell that times out, a kernel that dies (os._exit, a
+crash, exit()), a cell that leaves the kernel's memory full, or the run's wall-clock limit.
+Then the exercise to blame gets the student-version stub instead of its answer and the notebook
+runs again, until a run goes through: every exercise that does not depend on the broken one is
+graded on its own merits.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..release import notebook_text
+from .rebuild import ExerciseCells, Master, answers_of, load_master, rebuild
+from .run import DEFAULT_LIMITS, CellResult, Limits, Run, run_notebook
+from .submissions import MAX_BYTES, Submission, SubmissionError, read_submission
+
+__all__ = ["ExerciseResult", "Graded", "grade_submission", "grade_all", "progress_bar"]
+
+# A check cell passes when it raises nothing and prints what the master printed. Only the checks'
+# own pass lines are compared, so a print left in an answer does not cost the exercise.
+PASS_LINES_ONLY = [(r"(?m)^(?!Exercise \S+ \(.*\): all \d+ checks? passed$).*\n?", "")]
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """One exercise of one submission: points earned of points possible, status, and why."""
+
+    exercise: str
+    title: str
+    points: float
+    max_points: float
+    status: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A graded submission. `error` says why it could not be graded at all (then every exercise
+    of its notebook, if known, scores zero with status "error")."""
+
+    submission: Submission
+    notebook: str
+    results: tuple[ExerciseResult, ...]
+    error: str = ""
+    runs: int = 0
+
+
+def grade_submission(
+    submission: Submission, limits: Limits = DEFAULT_LIMITS, max_bytes: int = MAX_BYTES
+) -> Graded:
+    """Grade one submitted file; a file that cannot be graded gives an error, never a crash."""
+    try:
+        notebook, name = read_submission(submission.path, max_bytes)
+        master = load_master(name)
+        answers = answers_of(master, notebook)
+    except SubmissionError as error:
+        return _unreadable(submission, str(error))
+    except (OSError, TypeError, AttributeError, KeyError) as error:
+        return _unreadable(submission, f"the notebook is damaged and cannot be read ({error})")
+    left_out = {id: _result(master.exercises[id], "anomaly", message)
+                for id, message in answers.anomalies.items()}
+    runs = 0
+    while True:  # each pass leaves out one more exercise, so this ends
+        runs += 1
+        run = _run(master, rebuild(master, answers, set(left_out)), limits)
+        scored = {id: _score(ex, run, limits) for id, ex in master.exercises.items()}
+        scored.update(left_out)
+        stop = _first_stop(run)
+        passed = {id for id, result in scored.items() if result.status == "passed"}
+        culprit = master.blame(stop.index, passed) if stop else None
+        if culprit is None or culprit in left_out:
+            break
+        left_out[culprit] = _stopped(master.exercises[culprit], stop, limits)
+    return Graded(submission, name, tuple(scored[id] for id in master.exercises), runs=runs)
+
+
+def grade_all(
+    submissions: list[Submission],
+    limits: Limits = DEFAULT_LIMITS,
+    jobs: int = 1,
+    max_bytes: int = MAX_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Graded]:
+    """Grade submissions `jobs` at a time (each in its own processes); results in input order."""
+    results: list[Graded | None] = [None] * len(submissions)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(grade_submission, submission, limits, max_bytes): position
+                   for position, submission in enumerate(submissions)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if progress:
+                progress(done, len(submissions))
+    return results
+
+
+def progress_bar(done: int, total: int, width: int = 30) -> None:
+    """A one-line progress bar on stderr, redrawn in place."""
+    filled = width * done // max(total, 1)
+    end = "\n" if done == total else ""
+    print(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+          end=end, file=sys.stderr, flush=True)
+
+
+def _run(master: Master, notebook: dict, limits: Limits) -> Run:
+    """Run a rebuilt notebook in a fresh temporary folder (its kernel's working directory)."""
+    with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as folder:
+        path = Path(folder) / f"{master.name}.ipynb"
+        path.write_text(notebook_text(notebook), encoding="utf-8")
+        return run_notebook(path, limits, sanitize=PASS_LINES_ONLY)
+
+
+def _first_stop(run: Run) -> CellResult | None:
+    """The first cell where the run went wrong in a way that can spoil the cells after it."""
+    return next((cell for cell in run.cells if cell.stopped), None)
+
+
+def _score(ex: ExerciseCells, run: Run, limits: Limits) -> ExerciseResult:
+    checks = [run.cell(index) for index in ex.check_cells]
+    if not checks:
+        return _result(ex, "error", "the master has no check for this exercise")
+    if all(check is not None and check.passed for check in checks):
+        return _result(ex, "passed")
+    failed = next(check for check in checks if check is None or not check.passed)
+    stop = _first_stop(run)
+    if failed is None or (stop is not None and stop.index < failed.index):
+        where = f", in cell {stop.index}: {_describe(stop, limits)}" if stop else ""
+        return _result(ex, "error", f"this check could not run fairly: the notebook went wrong "
+                                    f"before it{where}")
+    # The check's own messages are written for the student; their exception name adds nothing.
+    own = failed.exception in ("AssertionError", "NotAnswered")
+    message = failed.message.removeprefix(f"{failed.exception}: ") if own else failed.message
+    if failed.exception == "NotAnswered":
+        return _result(ex, "not answered", message)
+    for index in ex.answer_cells:
+        answer = run.cell(index)
+        if answer is not None and not answer.passed:
+            return _result(ex, "failed", f"the answer cell raised {answer.message}")
+    return _result(ex, "failed", message)
+
+
+def _stopped(ex: ExerciseCells, cell: CellResult, limits: Limits) -> ExerciseResult:
+    status = "timed out" if cell.stopped in ("timeout", "time limit") else "crashed"
+    return _result(ex, status, f"{_describe(cell, limits)}; the other exercises were graded "
+                               "without this answer")
+
+
+def _describe(cell: CellResult, limits: Limits) -> str:
+    if cell.stopped == "timeout":
+        return f"a cell ran longer than the {limits.cell_timeout:g} s allowed (an endless loop?)"
+    if cell.stopped == "time limit":
+        return f"the notebook ran longer than the {limits.time_limit:g} s allowed"
+    if cell.stopped == "kernel died":
+        return ("the Python process stopped (os._exit, exit(), a crash, or more memory than "
+                f"the {limits.memory_mb} MB allowed)")
+    if cell.stopped == "memory":
+        return f"it filled the {limits.memory_mb} MB of memory allowed"
+    return cell.message or cell.stopped
+
+
+def _result(ex: ExerciseCells, status: str, message: str = "") -> ExerciseResult:
+    points = ex.points if status == "passed" else 0.0
+    return ExerciseResult(ex.id, ex.title, points, ex.points, status, _stable(message))
+
+
+def _stable(message: str) -> str:
+    """The same message on every run: object addresses (`at 0x7f…`) vary between processes."""
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", message)
+
+
+def _unreadable(submission: Submission, message: str) -> Graded:
+    try:
+        master = load_master(submission.guessed_notebook)
+    except KeyError:
+        return Graded(submission, submission.path.stem, (), error=message)
+    results = tuple(_result(ex, "error", message) for ex in master.exercises.values())
+    return Graded(submission, master.name, results, error=message)
