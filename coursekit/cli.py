@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     release = commands.add_parser(
         "release", help="write the student notebooks from the instructor masters"
     )
+    release.add_argument("notebooks", nargs="*", help="master names, e.g. 01_chain_rule (all)")
     release.add_argument("--out", default="notebooks", help="folder for the student notebooks")
     release.add_argument(
         "--check", action="store_true", help="only report notebooks that differ; exit 1 if any"
@@ -55,26 +56,32 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--out", default="grades/gradebook.csv", help="the merged gradebook")
 
     args = parser.parse_args(argv)
-    if args.command == "release":
-        return _release(Path(args.out), args.check, args.overwrite)
-    if args.command == "grade":
-        return _grade(args)
-    if args.command == "merge":
-        return _merge([Path(path) for path in args.gradebooks], Path(args.out))
-    return _refresh(args.notebooks)
+    try:
+        if args.command == "release":
+            return _release(args.notebooks, Path(args.out), args.check, args.overwrite)
+        if args.command == "grade":
+            return _grade(args)
+        if args.command == "merge":
+            return _merge([Path(path) for path in args.gradebooks], Path(args.out))
+        return _refresh(args.notebooks)
+    except KeyError as unknown:  # an unknown notebook name: the message lists the known ones
+        print(f"coursekit {args.command}: {unknown.args[0]}", file=sys.stderr)
+        return 2
 
 
-def _release(out: Path, check_only: bool, overwrite: bool) -> int:
+def _release(names: list[str], out: Path, check_only: bool, overwrite: bool) -> int:
+    from .course import master_path
     from .release import outdated, release
 
+    sources = [master_path(name) for name in names] or None
     if check_only:
-        stale = outdated(out)
+        stale = outdated(out, sources)
         for path in stale:
             print(f"out of date: {path} (run `coursekit release --out {out}`)")
         if not stale:
             print(f"{out}: every student notebook matches its master")
         return 1 if stale else 0
-    report = release(out, overwrite=overwrite)
+    report = release(out, sources, overwrite=overwrite)
     for path in report.written:
         print(f"wrote {path}")
     for path in report.backups:

@@ -210,3 +210,14 @@ def test_master_lookup_by_name_and_unknown_name():
 def test_solution_of_an_exercise_without_answer_cell_is_an_error():
     with pytest.raises(KeyError, match="no master notebook has an answer cell"):
         solution_of("9.9")
+
+
+def test_release_of_named_notebooks_writes_only_those(tmp_path):
+    assert main(["release", "01_chain_rule", "--out", str(tmp_path)]) == 0
+    assert [path.name for path in tmp_path.iterdir()] == ["01_chain_rule.ipynb"]
+
+
+def test_release_of_an_unknown_notebook_names_the_known_ones(tmp_path, capsys):
+    assert main(["release", "99_nothing", "--out", str(tmp_path)]) == 2
+    assert "the notebooks are 00_welcome" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
