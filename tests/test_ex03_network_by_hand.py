@@ -118,7 +118,7 @@ RIGHT_AND_WRONG = {
             (mistaken(two_layer_backward, "bias averaged"), "summed over the batch"),
             (mistaken(two_layer_backward, "W2 not transposed"), "dscores · W2ᵀ"),
             (mistaken(two_layer_backward, "dW1 transposed"), "dW1 = Xᵀ · dz1"),
-            (mistaken(two_layer_backward, "a tuple"), "should return a dict"),
+            (mistaken(two_layer_backward, "a tuple"), "should be a dict"),
         ],
     ),
     "3.3": (

@@ -101,7 +101,7 @@ RIGHT_AND_WRONG = {
             (choices_with("handwritten letter", ("softmax", "log loss")),
              "not one of the losses this exercise knows"),
             (choices_with("blood pressure", "linear"), "should be a pair"),
-            ({"blood pressure": ("linear", "mse")}, "no entry for the task"),
+            ({"blood pressure": ("linear", "mse")}, "has no entry"),
         ],
     ),
 }

@@ -6,7 +6,7 @@ The expected answers come from the scalar engine: each gate traced on its own, t
 
 from ..engine import Value
 from ..trace import trace
-from .framework import Case, calls, exercise
+from .framework import Case, calls, entry, exercise
 
 GATES = {
     "*-1": lambda v: -v,
@@ -31,15 +31,9 @@ GATE_HINTS = {
     ),
 )
 def _gate_locals(local_gradient):
-    if not isinstance(local_gradient, dict):
-        raise TypeError(
-            f"local_gradient should be a dict from gate name to function, "
-            f"got {type(local_gradient).__name__}"
-        )
     cases = []
     for gate, build in GATES.items():
-        if gate not in local_gradient:
-            raise KeyError(f"local_gradient has no entry for the {gate!r} gate")
+        entry(local_gradient, gate, "local_gradient", "from gate name to function")
         for v in (1.37, -2.0, 3.5):
             cases.append(
                 Case(

@@ -17,7 +17,7 @@ from ..data import spiral
 from ..gradcheck import numerical_gradient
 from ..nn import Linear, ReLU, Sequential, SoftmaxCrossEntropyLoss, l2_penalty
 from ..train import accuracy
-from .framework import Case, exercise
+from .framework import Case, entry, exercise
 
 # Our names for the two-layer network's parameters, and the names Sequential gives them.
 LIBRARY_NAMES = {"W1": "0.W", "b1": "0.b", "W2": "2.W", "b2": "2.b"}
@@ -146,14 +146,7 @@ def _shapes(grads: object) -> str:
 
 
 def _gradient(grads: object, name: str) -> object:
-    if not isinstance(grads, dict):
-        raise TypeError(
-            f"two_layer_backward should return a dict with the keys W1, b1, W2, b2, got "
-            f"{type(grads).__name__}"
-        )
-    if name not in grads:
-        raise KeyError(f"the returned dict has no gradient {name!r}; it has {sorted(grads)}")
-    return grads[name]
+    return entry(grads, name, "what two_layer_backward returns", "with the keys W1, b1, W2, b2")
 
 
 SHAPES_HINT = (

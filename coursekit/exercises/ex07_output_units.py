@@ -11,7 +11,7 @@ import numpy as np
 
 from ..nn import BCEWithLogitsLoss
 from ..tensor import Tensor
-from .framework import Case, calls, exercise
+from .framework import Case, calls, entry, exercise
 
 
 def _bce_reference(z, t):
@@ -133,14 +133,7 @@ VOCABULARIES = ((UNITS, "output units"), (LOSSES, "losses"))
 
 def _choice(choices: object, task: str, part: int) -> str:
     """The answer's output unit (part 0) or loss (part 1) for a task, in lower case."""
-    if not isinstance(choices, dict):
-        raise TypeError(
-            f"choices should be a dict from task to (output unit, loss), got "
-            f"{type(choices).__name__}"
-        )
-    if task not in choices:
-        raise KeyError(f"choices has no entry for the task {task!r}; it has {sorted(choices)}")
-    pair = choices[task]
+    pair = entry(choices, task, "choices", "from task to (output unit, loss)")
     if pair is None:
         raise NotImplementedError(f"choices[{task!r}] is still None")
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:

@@ -20,7 +20,9 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["Case", "Exercise", "exercise", "calls", "check", "hint", "exercises", "NotAnswered"]
+__all__ = [
+    "Case", "Exercise", "exercise", "calls", "entry", "check", "hint", "exercises", "NotAnswered"
+]
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,15 @@ def calls(
         )
         for args in arguments
     ]
+
+
+def entry(answer: object, key: str, name: str, holds: str) -> object:
+    """answer[key] from a dict answer, or an error that says what the dict should hold."""
+    if not isinstance(answer, dict):
+        raise TypeError(f"{name} should be a dict {holds}, got {type(answer).__name__}")
+    if key not in answer:
+        raise KeyError(f"{name} has no entry {key!r}; it has {sorted(answer, key=str)}")
+    return answer[key]
 
 
 def check(id: str, answer: object) -> None:
