@@ -1,5 +1,7 @@
 # Everything a fresh machine needs: `make lab` opens the course, `make test` runs every test.
 # Both create (once) and reuse a virtualenv in .venv with the course and its tools installed.
+# Tests run numpy single-threaded: the same sums in the same order as the reference outputs,
+# and no threads fighting over two cores while notebooks run side by side.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,7 +20,7 @@ lab: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check coursekit tests benchmarks
-	$(BIN)/python -m pytest
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done

@@ -69,8 +69,15 @@ def course_style(draw: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(draw)
     def in_style(*args: P.args, **kwargs: P.kwargs) -> R:
-        with matplotlib.rc_context(_STYLE):
+        # Restore only the settings the style changes. matplotlib.rc_context would restore all
+        # of them, undoing the backend that pyplot may pick while drawing (and with it the
+        # notebook's interactive mode, so a later plt.plot(...) would show nothing).
+        before = {key: matplotlib.rcParams[key] for key in _STYLE}
+        matplotlib.rcParams.update(_STYLE)
+        try:
             return draw(*args, **kwargs)
+        finally:
+            matplotlib.rcParams.update(before)
 
     return in_style
 

@@ -241,3 +241,22 @@ def test_plot_confusion_shows_the_counts_and_the_accuracy():
     assert "accuracy 80.0%" in ax.get_title()
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("predicted class", "true class")
     assert sorted(int(text.get_text()) for text in ax.texts) == [0, 0, 0, 0, 0, 1, 1, 1, 2]
+
+
+def test_course_style_restores_its_own_settings_and_keeps_what_drawing_changed():
+    """pyplot picks its backend (and a notebook's interactive mode) during the first drawing."""
+    from coursekit.plots import course_style
+
+    @course_style
+    def draw_that_switches_interactive_mode_on():
+        assert matplotlib.rcParams["axes.facecolor"] == "white"
+        matplotlib.interactive(True)
+
+    before = {key: matplotlib.rcParams[key] for key in ("interactive", "axes.facecolor")}
+    matplotlib.rcParams.update({"interactive": False, "axes.facecolor": "black"})
+    try:
+        draw_that_switches_interactive_mode_on()
+        assert matplotlib.rcParams["axes.facecolor"] == "black"
+        assert matplotlib.is_interactive()
+    finally:
+        matplotlib.rcParams.update(before)
