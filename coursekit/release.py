@@ -35,9 +35,6 @@ class ReleaseReport:
 
 def student_version(master: dict, name: str = "notebook") -> dict:
     """The student version of a master notebook (a notebook as parsed JSON)."""
-    from .exercises import exercises
-
-    titles = {id: ex.title for id, ex in exercises().items()}
     notebook = copy.deepcopy(master)
     cells = []
     for index, cell in enumerate(notebook["cells"]):
@@ -46,7 +43,7 @@ def student_version(master: dict, name: str = "notebook") -> dict:
             continue
         if role == "answer":
             where = f"{name}, cell {index} (exercise {exercise_id})"
-            stub = _stub(exercise_id, titles.get(exercise_id, ""))
+            stub = _stub(exercise_id)
             cell["source"] = _lines(_replace_solutions(_text(cell["source"]), stub, where))
         if role in ("answer", "check"):
             cell["outputs"] = []
@@ -103,9 +100,9 @@ def _released_text(master_path: Path) -> str:
     return notebook_text(student_version(master, master_path.name))
 
 
-def _stub(exercise_id: str, title: str) -> str:
-    name = f"Exercise {exercise_id}" + (f" ({title})" if title else "")
-    return f'raise NotImplementedError("{name}: replace this line with your answer")'
+def _stub(exercise_id: str) -> str:
+    message = f"Exercise {exercise_id}: replace this line with your answer"
+    return f'raise NotImplementedError("{message}")'
 
 
 def _replace_solutions(source: str, stub: str, where: str) -> str:

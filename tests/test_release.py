@@ -67,8 +67,7 @@ def test_student_version_replaces_the_solution_with_an_indented_stub():
     student = student_version(tiny_master(ANSWER))
     assert source(student["cells"][1]) == (
         "def add_backward(x, y, upstream):\n"
-        '    raise NotImplementedError("Exercise 1.2 (add gate): replace this line with your '
-        'answer")'
+        '    raise NotImplementedError("Exercise 1.2: replace this line with your answer")'
     )
 
 
