@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab test bench clean
+.PHONY: lab test bench lite browser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,22 @@ $(VENV)/.installed: pyproject.toml
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab notebooks/
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	$(BIN)/ruff check coursekit tests benchmarks
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest
+
+# Debian's Chromium, which tests/test_browser.py drives; installed when missing, if run as root.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+		|| echo "Chromium is missing and needs root to install: the browser tests will skip"
+
+# The course as a static JupyterLite site in build/lite/site.
+lite: $(VENV)/.installed
+	rm -rf build/lite
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir build/lite/wheels .
+	cd build/lite && $(abspath $(BIN))/jupyter lite build --lite-dir . --output-dir site \
+		--contents $(CURDIR)/notebooks --piplite-wheels wheels/coursekit-*.whl --no-sourcemaps
 
 bench: $(VENV)/.installed
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
