@@ -474,7 +474,8 @@ def _render(g: Graph, layout: _Layout, colours: dict, steps: list[Step], upto: i
               f'<tspan fill="{gradient}" font-style="italic">gradient</tspan> below')
     return "\n".join([
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
-        f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="{FONT}">',
+        f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="{FONT}" '
+        'style="max-width: 100%; height: auto">',  # shrinks to fit a narrow notebook column
         f"<title>computational graph of {escape(g.name)}</title>",
         f"<desc>{escape(g.text())}</desc>",
         f'<rect width="{_n(width)}" height="{_n(height)}" rx="8" fill="{PAPER}"/>',

@@ -433,14 +433,26 @@ def fake_runs(monkeypatch, *runs):
     return notebooks
 
 
+def code_cells_of_chain():
+    """The 01 master's code cells: nbval numbers its results by position among them."""
+    return [cell for cell in load_master(CHAIN).notebook["cells"] if cell["cell_type"] == "code"]
+
+
+def code_index(exercise_id, role):
+    cells = code_cells_of_chain()
+    return next(i for i, cell in enumerate(cells) if cell_role(cell) == (exercise_id, role))
+
+
 def every_cell_passes(but=()):
-    return Run(tuple(CellResult(index, index not in but) for index in range(21)))
+    count = len(code_cells_of_chain())
+    return Run(tuple(CellResult(index, index not in but) for index in range(count)))
 
 
 def test_a_run_killed_in_an_exercise_is_run_again_without_it(student_notebooks, tmp_path,
                                                              monkeypatch):
-    killed_in_check_of_1_3 = Run((CellResult(14, False, stopped="time limit"),))
-    notebooks = fake_runs(monkeypatch, killed_in_check_of_1_3, every_cell_passes(but={14}))
+    check_1_3 = code_index("1.3", "check")
+    killed_in_check_of_1_3 = Run((CellResult(check_1_3, False, stopped="time limit"),))
+    notebooks = fake_runs(monkeypatch, killed_in_check_of_1_3, every_cell_passes(but={check_1_3}))
     path = save(tmp_path, f"ann/{CHAIN}.ipynb", fully_correct(student_notebooks, CHAIN))
     [graded] = grade_all([Submission("ann", path)], Limits(time_limit=60))
     assert graded.runs == 2
@@ -464,10 +476,13 @@ def test_checks_that_never_ran_earn_nothing(student_notebooks, tmp_path, monkeyp
 def test_a_cell_that_breaks_after_an_exercise_is_blamed_on_the_last_one_that_failed(
     student_notebooks, tmp_path, monkeypatch
 ):
-    dead_in_cell_17 = Run(tuple(
-        CellResult(index, index != 14, exception="AssertionError" if index == 14 else "")
-        for index in range(17)) + (CellResult(17, False, stopped="kernel died"),))
-    fake_runs(monkeypatch, dead_in_cell_17, every_cell_passes(but={14}))
+    check_1_3, after_check_1_4 = code_index("1.3", "check"), code_index("1.4", "check") + 1
+    ran = tuple(
+        CellResult(i, i != check_1_3, exception="AssertionError" if i == check_1_3 else "")
+        for i in range(after_check_1_4)
+    )
+    dead_after_1_4 = Run(ran + (CellResult(after_check_1_4, False, stopped="kernel died"),))
+    fake_runs(monkeypatch, dead_after_1_4, every_cell_passes(but={check_1_3}))
     path = save(tmp_path, f"ann/{CHAIN}.ipynb", fully_correct(student_notebooks, CHAIN))
     [graded] = grade_all([Submission("ann", path)])
     assert [r.status for r in graded.results] == ["passed", "passed", "crashed", "passed",
