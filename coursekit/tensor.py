@@ -26,7 +26,7 @@ from numbers import Real
 
 import numpy as np
 
-from .engine import Value, _number
+from .engine import Value, _number, backward_order
 
 __all__ = [
     "Tensor",
@@ -341,23 +341,9 @@ class Tensor:
     # ----- the backward pass
 
     def topological_order(self) -> list[Tensor]:
-        """Every tensor this one depends on, inputs before the operations that use them.
-
-        Iterative depth-first search, so even a chain of a million operations fits.
-        """
-        order: list[Tensor] = []
-        visited: set[Tensor] = set()
-        stack: list[tuple[Tensor, bool]] = [(self, False)]
-        while stack:
-            node, inputs_done = stack.pop()
-            if inputs_done:
-                order.append(node)
-            elif node not in visited:
-                visited.add(node)
-                stack.append((node, True))
-                for parent in node.inputs:
-                    if parent not in visited:
-                        stack.append((parent, False))
+        """Every tensor this one depends on, inputs before the operations that use them."""
+        order = backward_order(self)
+        order.reverse()
         return order
 
     def backward(self, grad: np.ndarray | float | None = None) -> None:
@@ -385,11 +371,11 @@ class Tensor:
             if seed.shape != self.shape:
                 raise ValueError(f"backward(grad=...): grad has shape {seed.shape} but the tensor "
                                  f"has shape {self.shape}; they must be the same")
-        order = self.topological_order()
+        order = backward_order(self)  # from this tensor back to the inputs, no recursion
         for node in order:
             node.grad = None
         self.grad = seed
-        for node in reversed(order):
+        for node in order:
             if node.backward_fn is None:  # a leaf: give it an array of its own
                 node.grad = np.array(node.grad, dtype=node.data.dtype)
                 continue
