@@ -27,6 +27,7 @@ from numbers import Real
 import numpy as np
 
 from .engine import Value, _number, backward_order
+from .nn.layers import sigmoid as _sigmoid  # one overflow-free sigmoid for arrays
 
 __all__ = [
     "Tensor",
@@ -485,12 +486,6 @@ def _is_basic(index: object) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return all(part is None or part is Ellipsis or isinstance(part, (slice, int, np.integer))
                for part in parts)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-x) written with e^-|x| ≤ 1, so neither sign overflows."""
-    small = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, small) / (1.0 + small)
 
 
 def _as_tensor(other: object, symbol: str) -> Tensor:
