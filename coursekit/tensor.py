@@ -27,7 +27,8 @@ from numbers import Real
 import numpy as np
 
 from .engine import Value, _number, backward_order
-from .nn.layers import sigmoid as _sigmoid  # one overflow-free sigmoid for arrays
+from .stable import log_softmax as _log_softmax
+from .stable import sigmoid as _sigmoid
 
 __all__ = [
     "Tensor",
@@ -327,8 +328,7 @@ class Tensor:
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log(softmax(x)) along `axis`, computed from x − max(x) so large scores never overflow."""
-        shifted = self.data - self.data.max(axis=axis, keepdims=True)
-        value = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        value = _log_softmax(self.data, axis)
         return _unary(self, value, "log_softmax",
                       lambda up: up - np.exp(value) * up.sum(axis=axis, keepdims=True))
 

@@ -19,6 +19,7 @@ from functools import partial
 import numpy as np
 
 from coursekit.nn import init as initializers
+from coursekit.stable import sigmoid
 
 __all__ = [
     "Identity", "Layer", "LeakyReLU", "Linear", "ReLU", "Sequential", "Sigmoid", "Tanh",
@@ -252,11 +253,6 @@ class Identity(Activation):
 
     def local_grad(self, output: np.ndarray) -> float:
         return 1.0
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^−z) without overflow for large |z|: exp(−log(1 + e^−z))."""
-    return np.exp(-np.logaddexp(0.0, -z))
 
 
 def dead_fraction(output: np.ndarray) -> float:

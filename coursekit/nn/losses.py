@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursekit.nn.layers import sigmoid
+from coursekit.stable import log_softmax, sigmoid
 
 __all__ = [
     "BCEWithLogitsLoss", "Loss", "MSELoss", "MulticlassHingeLoss", "SoftmaxCrossEntropyLoss",
@@ -107,8 +107,7 @@ class SoftmaxCrossEntropyLoss(Loss):
     def forward(self, scores: np.ndarray, targets: np.ndarray) -> float:
         scores = np.asarray(scores)
         labels = _class_labels(self, scores, targets)
-        shifted = scores - scores.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        log_probs = log_softmax(scores, axis=1)
         rows = np.arange(len(labels))
         self.kept = (log_probs, labels)
         return float(-np.mean(log_probs[rows, labels]))
