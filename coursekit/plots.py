@@ -211,19 +211,22 @@ def training_curves(
 
 @course_style
 def gradient_norms(
-    norms_by_layer: Mapping[str, Sequence[float]], title: str = "Gradient norm per layer"
+    norms_by_layer: Mapping[str, Sequence[float]],
+    title: str = "Gradient norm per layer",
+    ax: Axes | None = None,
 ) -> Figure:
     """One curve per network of its gradient norm at each layer, on a log scale.
 
     norms_by_layer maps a label (like "sigmoid" or "relu") to L norms, layer 1 nearest the input.
     Vanishing gradients show as a curve falling towards layer 1. A norm of exactly 0 (a dead
-    layer) has no place on a log scale and is left out of its curve.
+    layer) has no place on a log scale and is left out of its curve. Pass `ax` to draw into an
+    existing figure.
     """
     if not norms_by_layer:
         raise ValueError(
             'gradient_norms needs at least one curve, like {"sigmoid": [norm of layer 1, ...]}'
         )
-    figure, ax = _one_axes((6.4, 4.2))
+    figure, ax = (ax.figure, ax) if ax is not None else _one_axes((6.4, 4.2))
     deepest = 1
     for index, (label, norms) in enumerate(norms_by_layer.items()):
         norms = _finite_series(norms, f"norms_by_layer[{label!r}]")

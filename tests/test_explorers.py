@@ -1,10 +1,12 @@
 """Explorers: what each one shows, computed without a browser, and each widget redrawing itself."""
 
+import io
 import math
 import subprocess
 import sys
 
 import matplotlib
+import matplotlib.style
 
 matplotlib.use("Agg")
 
@@ -39,6 +41,7 @@ from coursekit.explorers import (  # noqa: E402
     vanishing_figure,
     vanishing_gradient_explorer,
 )
+from coursekit.explorers._render import FigureImage  # noqa: E402
 from coursekit.explorers.activations import shaded_regions  # noqa: E402
 from coursekit.explorers.momentum import quadratic, rosenbrock  # noqa: E402
 from coursekit.explorers.vanishing import deep_network  # noqa: E402
@@ -62,7 +65,7 @@ def widgets_of(explorer, kind):
     while waiting:
         widget = waiting.pop(0)
         waiting.extend(getattr(widget, "children", ()))
-        if type(widget).__name__ == kind:
+        if kind in {cls.__name__ for cls in type(widget).__mro__}:
             found.append(widget)
     return found
 
@@ -320,15 +323,18 @@ def test_vanishing_figure_draws_both_curves_on_a_log_axis_with_their_ratios():
     (ax,) = figure.axes
     assert ax.get_yscale() == "log" and "6 sigmoid layers, Xavier init" in ax.get_title()
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert labels[0].startswith("at initialization: layer 1 ÷ layer 6 = ")
-    assert labels[1].startswith("after 3 training steps")
+    assert labels == ["at initialization", "after 3 training steps"]
+    start, trained = (layer_gradient_norms(6, "sigmoid", "xavier", train_steps=steps)
+                      for steps in (0, 3))
+    assert ax.get_title().endswith(f"\nlayer 1 ÷ layer 6: {start[0] / start[-1]:.2g} at "
+                                   f"initialization; {trained[0] / trained[-1]:.2g} after training")
     assert [len(line.get_xdata()) for line in ax.lines] == [6, 6]
 
 
 def test_vanishing_figure_says_when_training_exploded():
     figure = vanishing_figure(10, "leaky_relu", "gaussian")
     (ax,) = figure.axes
-    assert "training diverged within 20 steps" in ax.get_title()
+    assert ax.get_title().endswith("at initialization; training diverged within 20 steps")
     assert len(ax.lines) == 1
 
 
@@ -380,8 +386,10 @@ def test_dead_relu_figure_shows_the_dead_fraction_and_the_decision_boundary():
     left, right = figure.axes[:2]
     assert len(left.lines[0].get_xdata()) == 21
     assert left.lines[0].get_ydata()[-1] == pytest.approx(100 * run.dead[-1])
-    assert f"accuracy {run.accuracy:.0%}" in right.get_title()
-    assert "ReLU, learning rate 10" in figure.get_suptitle()
+    assert right.get_title() == "Decision boundary after training"
+    (title,) = left.texts  # over both panels, as the first axes' moving text
+    assert title.get_text().startswith("ReLU, learning rate 10")
+    assert title.get_text().endswith(f"accuracy {run.accuracy:.0%}")
 
 
 def test_dead_relu_explorer_retrains_when_a_slider_moves():
@@ -520,6 +528,76 @@ def test_every_figure_stays_black_on_white_under_a_dark_style():
         assert to_rgba(figure.get_facecolor()) == to_rgba("white")
         for ax in figure.axes:
             assert to_rgba(ax.title.get_color()) == to_rgba("black")
+
+
+# Each explorer's figure drawn afresh for a setting, and drawn into the figure of another one.
+REDRAWN = {
+    "activation": (lambda setting, figure=None: activation_figure(*setting, figure=figure),
+                   ("sigmoid", 0.01), ("leaky_relu", 0.2)),
+    "vanishing": (lambda setting, figure=None: vanishing_figure(*setting, train_steps=3,
+                                                                figure=figure),
+                  (12, "sigmoid", "xavier"), (4, "relu", "he")),
+    "dead ReLU": (lambda setting, figure=None: dead_relu_figure(dead_relu_run(*setting, steps=5),
+                                                                figure),
+                  (10.0, -1.0), (0.5, 0.5, 0.1)),
+    "momentum": (lambda setting, figure=None: momentum_view(*setting, figure=figure).figure,
+                 (0.9, 0.01, 10.0), (0.5, 0.02, 100.0)),
+}
+
+
+def pixels(png):
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def drawn(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=96, facecolor="white")
+    return pixels(buffer.getvalue())
+
+
+def share_differing(a, b):
+    """The share of pixels that differ visibly between two pictures of the same size."""
+    assert a.shape == b.shape
+    return np.mean(np.abs(a - b).max(axis=2) > 32)
+
+
+@pytest.mark.parametrize("name", REDRAWN)
+def test_a_figure_drawn_into_again_looks_like_one_drawn_afresh(name):
+    figure_of, first, second = REDRAWN[name]
+    reused = figure_of(second, figure_of(first))
+    fresh = figure_of(second)
+    assert len(reused.get_children()) == len(fresh.get_children())
+    for old, new in zip(reused.axes, fresh.axes):
+        assert len(old.get_children()) == len(new.get_children()), "something was left behind"
+        assert old.get_xlim() == pytest.approx(new.get_xlim())
+        assert old.get_ylim() == pytest.approx(new.get_ylim())
+    assert share_differing(drawn(reused), drawn(fresh)) == 0
+
+
+@pytest.mark.parametrize("name", REDRAWN)
+def test_the_quick_picture_shows_what_a_full_drawing_shows(name):
+    """Only where a moving artist crosses a still one drawn above it (a frame line under a
+    shaded stretch) may a few pixels differ: the still part is drawn first."""
+    figure_of, first, second = REDRAWN[name]
+    figure = figure_of(first)
+    image = FigureImage(figure)
+    before = pixels(bytes(image.value))
+    image.show(figure_of(second, figure))
+    after = pixels(bytes(image.value))
+    assert share_differing(after, drawn(figure_of(second))) < 0.005
+    assert share_differing(after, before) > 0.005, "the picture did not change"
+
+
+def test_a_still_part_that_changed_needs_a_key_of_its_own():
+    figure = activation_figure("relu")
+    image = FigureImage(figure, still="z from -8 to 8")
+    figure.axes[0].set_xlim(-2, 2)
+    image.show(figure, still="z from -8 to 8")  # the old z axis stays under the new curves
+    assert share_differing(pixels(bytes(image.value)), drawn(figure)) > 0.005
+    image.show(figure, still="z from -2 to 2")
+    assert share_differing(pixels(bytes(image.value)), drawn(figure)) < 0.005
 
 
 def test_importing_coursekit_loads_neither_the_explorers_nor_ipywidgets():

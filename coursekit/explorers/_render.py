@@ -1,22 +1,33 @@
-"""What the explorers share: quick figures drawn to PNG bytes for a widget, and their controls.
+"""What the explorers share: quick figures, an image widget that redraws them fast, controls.
 
 An explorer redraws its figure every time a slider moves, so its figures skip what costs time
 without helping: pyplot (which would keep every figure alive and may start a GUI backend),
 constrained layout (its solver takes about a third of a small figure's drawing time; fixed
 margins do as well for a figure whose shape never changes), mathtext tick labels on log axes
-(typeset from TeX-like source at every draw) and strong PNG compression.
+(typeset from TeX-like source at every draw) and strong PNG compression. Most of what is left is
+text, which `FigureImage` draws only when it changes, into a figure that is drawn into again
+rather than built anew.
 """
 
 from __future__ import annotations
 
 import io
 import math
+from collections.abc import Hashable, Iterable, Iterator
 
 import ipywidgets as widgets
+import matplotlib
+import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogFormatter
+from PIL import Image
+
+from coursekit.plots import course_style
 
 DPI = 96  # one figure inch is one CSS inch, so a 10-point label reads like the text around it
 MARGINS = {"left": 0.08, "right": 0.97, "top": 0.82, "bottom": 0.15, "wspace": 0.3}
@@ -28,24 +39,14 @@ def new_figure(
 ) -> tuple[Figure, list[Axes]]:
     """A white figure with `columns` axes side by side, owned by no one but the caller.
 
-    margins override `MARGINS` (fractions, as for `Figure.subplots_adjust`). Call it inside
-    `plots.course_style` so the axes get the course's black-on-white look.
+    It has fixed margins, `MARGINS` overridden by `margins` (fractions, as for
+    `Figure.subplots_adjust`), and no layout engine, so savefig makes no extra layout pass.
+    Call it inside `plots.course_style` so the axes get the course's black-on-white look.
     """
     figure = Figure(figsize=size, facecolor="white")
     axes = list(figure.subplots(1, columns, squeeze=False)[0])
-    fixed_layout(figure, margins)
-    return figure, axes
-
-
-def fixed_layout(figure: Figure, margins: dict[str, float] | None = None) -> Figure:
-    """Replace the figure's layout engine by fixed margins (see `MARGINS`); returns it.
-
-    With no engine at all (None, rather than "none", which leaves a placeholder behind),
-    savefig also skips the extra layout pass it makes before drawing.
-    """
-    figure.set_layout_engine(None)
     figure.subplots_adjust(**{**MARGINS, **(margins or {})})
-    return figure
+    return figure, axes
 
 
 def powers_of_ten(axis: Axis) -> None:
@@ -62,18 +63,86 @@ def powers_of_ten(axis: Axis) -> None:
     axis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
 
 
-def png(figure: Figure) -> bytes:
-    """The figure drawn by Agg into PNG bytes (white background, whatever the theme)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white",
-                   pil_kwargs={"compress_level": 1})  # a little larger, much quicker to write
-    return buffer.getvalue()
+def moving(*artists: Artist | Iterable[Artist]) -> None:
+    """Mark what changes from one setting of an explorer to the next (lines, titles, a whole
+    axis with its ticks): `FigureImage` draws these afresh and keeps the rest as pixels.
+
+    savefig, and so a notebook showing the figure, draws them like any other artist.
+    """
+    for artist in artists:
+        for one in [artist] if isinstance(artist, Artist) else artist:
+            one.set_animated(True)
 
 
-def image_of(figure: Figure) -> widgets.Image:
-    """An Image widget showing the figure, shrunk to fit a narrow notebook column."""
-    return widgets.Image(value=png(figure), format="png",
-                         layout=widgets.Layout(max_width="100%", height="auto"))
+def figure_title(figure: Figure, text: str) -> Text:
+    """A moving title over the whole figure, where `Figure.suptitle` puts one.
+
+    It belongs to the first axes, because savefig leaves out a figure's own moving artists
+    (an axes draws its moving artists when saved).
+    """
+    return figure.axes[0].text(0.5, 0.98, text, transform=figure.transFigure, ha="center",
+                               va="top", fontsize=matplotlib.rcParams["figure.titlesize"],
+                               clip_on=False, animated=True)
+
+
+def clear_moving(figure: Figure) -> Figure:
+    """Take the moving lines, patches, collections, texts and legends out of a figure drawn
+    before, so that its figure function can draw the new ones into it; returns the figure.
+
+    Titles and axes stay, to be set again: their objects (and an axis's ticks) are reused.
+    """
+    for axes in figure.axes:
+        for artist in (*axes.lines, *axes.patches, *axes.collections, *axes.texts,
+                       axes.get_legend()):
+            if artist is not None and artist.get_animated():
+                artist.remove()
+    return figure
+
+
+class FigureImage(widgets.Image):
+    """An Image widget showing an explorer's figure, redrawn in a fraction of savefig's time.
+
+    Most of a figure's drawing time goes to text (tick labels, titles), and most of a figure looks
+    the same from one slider position to the next. So the still part, everything not marked
+    `moving`, is drawn once and kept as pixels, and each figure whose still part looks the same
+    (the same `still` key) starts from those pixels and draws only its moving artists.
+    """
+
+    def __init__(self, figure: Figure, still: Hashable = None) -> None:
+        super().__init__(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+        self._backgrounds = {}  # still key → pixels; the explorers use a few keys each
+        self.show(figure, still)
+
+    def show(self, figure: Figure, still: Hashable = None) -> None:
+        """Show `figure`, whose still part is the one drawn before under the same key, if any."""
+        self.value = self._png(figure, still)
+
+    @course_style  # ticks made while drawing take their look from the style
+    def _png(self, figure: Figure, still: Hashable) -> bytes:
+        if figure.dpi != DPI:
+            figure.set_dpi(DPI)
+        canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else \
+            FigureCanvasAgg(figure)
+        background = self._backgrounds.get(still)
+        if background is None:
+            canvas.draw()  # everything but the moving artists
+            self._backgrounds[still] = background = canvas.copy_from_bbox(figure.bbox)
+        canvas.restore_region(background)
+        renderer = canvas.get_renderer()
+        for artist in _moving_artists(figure):
+            artist.draw(renderer)
+        buffer = io.BytesIO()
+        opaque = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
+        opaque.save(buffer, format="png", compress_level=1)  # larger, but quick to write
+        return buffer.getvalue()
+
+
+def _moving_artists(figure: Figure) -> Iterator[Artist]:
+    """The figure's moving artists in drawing order: axes by axes, lowest zorder first."""
+    for axes in figure.axes:
+        axes.viewLim  # noqa: B018 (reading it brings autoscaled limits up to date)
+        yield from sorted((artist for artist in axes.get_children() if artist.get_animated()),
+                          key=Artist.get_zorder)
 
 
 def controls_of(explorer: widgets.Widget) -> dict[str, widgets.Widget]:

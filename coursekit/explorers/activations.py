@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 from coursekit.nn import Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from coursekit.plots import OKABE_ITO, course_style
 
-from ._render import image_of, new_figure, png
+from ._render import FigureImage, clear_moving, moving, new_figure
 
 __all__ = [
     "LABELS", "activation_layer", "activation_and_derivative", "shaded_regions",
@@ -43,6 +43,7 @@ REGIONS = {  # kind of shaded stretch → (label, colour)
     "leaky": ("leaky\ng′ = α", OKABE_ITO[2]),
 }
 Z_RANGE = 8.0  # the plots show z from −8 to 8
+LEAKIEST = 0.3  # the largest α the explorer offers; the g(z) axis has room for its leak
 
 
 def activation_layer(name: str, alpha: float = 0.01) -> Layer:
@@ -88,42 +89,63 @@ def shaded_regions(
 
 
 @course_style
-def activation_figure(name: str, alpha: float = 0.01) -> Figure:
-    """g(z) on the left, g′(z) on the right, with the saturated or dead stretches shaded."""
+def activation_figure(name: str, alpha: float = 0.01, figure: Figure | None = None) -> Figure:
+    """g(z) on the left, g′(z) on the right, with the saturated or dead stretches shaded.
+
+    figure: one this function returned before, to draw into again. The axes stay as they are for
+    every α, so an explorer redraws only the curves, the shading and the titles.
+    """
     z = np.linspace(-Z_RANGE, Z_RANGE, 801)
     value, slope = activation_and_derivative(name, z, alpha)
     label = LABELS[name] + (f" (α = {alpha:g})" if name == "leaky_relu" else "")
     function, derivative = FORMULAS[name]
-    figure, (left, right) = new_figure(2, (9.0, 3.4), {"top": 0.86})
-    left.plot(z, value, color=OKABE_ITO[0], linewidth=2)
-    right.plot(z, slope, color=OKABE_ITO[3], linewidth=2)
-    left.set(title=f"{label}: {function}", xlabel="z", ylabel="g(z)")
-    right.set(title=f"derivative: {derivative}", xlabel="z",
-              ylabel="g′(z), the local gradient")
+    figure, (left, right) = _two_panels() if figure is None else (clear_moving(figure),
+                                                                  figure.axes)
+    moving(left.title, right.title, left.yaxis, right.yaxis,
+           left.plot(z, value, color=OKABE_ITO[0], linewidth=2),
+           right.plot(z, slope, color=OKABE_ITO[3], linewidth=2))
+    left.set_title(f"{label}: {function}")
+    right.set_title(f"derivative: {derivative}")
     for ax in (left, right):
-        ax.axhline(0, color="#BBBBBB", linewidth=0.8, zorder=0)
-        ax.axvline(0, color="#BBBBBB", linewidth=0.8, zorder=0)
-        ax.set_xlim(-Z_RANGE, Z_RANGE)
+        moving(ax.axhline(0, color="#BBBBBB", linewidth=0.8, zorder=0))  # moves with the y axis
         for start, stop, kind in shaded_regions(name, z, slope):
             text, colour = REGIONS[kind]
-            ax.axvspan(start, stop, color=colour, alpha=0.25, linewidth=0)
-            ax.text((start + stop) / 2, 0.5, text, transform=ax.get_xaxis_transform(),
-                    ha="center", va="center", fontsize=9)
-    right.set_ylim(-0.08 * slope.max() - 0.02, 1.15 * slope.max() + 0.02)
+            moving(ax.axvspan(start, stop, color=colour, alpha=0.25, linewidth=0),
+                   ax.text((start + stop) / 2, 0.5, text, transform=ax.get_xaxis_transform(),
+                           ha="center", va="center", fontsize=9))
+    left.set_ylim(*_padded(activation_and_derivative(name, z, max(alpha, LEAKIEST))[0]))
+    right.set_ylim(*_padded(slope))
     return figure
+
+
+def _two_panels() -> tuple[Figure, list]:
+    """The still part: z from −8 to 8 on both panels, with a line at z = 0."""
+    figure, axes = new_figure(2, (9.0, 3.4), {"top": 0.86})
+    for ax, ylabel in zip(axes, ("g(z)", "g′(z), the local gradient")):
+        ax.axvline(0, color="#BBBBBB", linewidth=0.8, zorder=0)
+        ax.set(xlim=(-Z_RANGE, Z_RANGE), xlabel="z", ylabel=ylabel)
+    return figure, axes
+
+
+def _padded(values: np.ndarray) -> tuple[float, float]:
+    """A y range that holds the values with a little room above and below."""
+    low, high = min(values.min(), 0.0), values.max()
+    room = 0.08 * (high - low) + 0.02
+    return low - room, high + room
 
 
 def activation_explorer(name: str = "sigmoid", alpha: float = 0.01) -> widgets.VBox:
     """Pick an activation (and leaky ReLU's α): its function and derivative, side by side."""
     choice = widgets.Dropdown(options=[(label, key) for key, label in LABELS.items()],
                               value=name, description="activation")
-    slope = widgets.FloatSlider(value=alpha, min=0.0, max=0.3, step=0.01, description="α",
+    slope = widgets.FloatSlider(value=alpha, min=0.0, max=LEAKIEST, step=0.01, description="α",
                                 disabled=name != "leaky_relu", continuous_update=False)
-    image = image_of(activation_figure(name, alpha))
+    figure = activation_figure(name, alpha)
+    image = FigureImage(figure)
 
     def show(_: object) -> None:
         slope.disabled = choice.value != "leaky_relu"
-        image.value = png(activation_figure(choice.value, slope.value))
+        image.show(activation_figure(choice.value, slope.value, figure))
 
     choice.observe(show, names="value")
     slope.observe(show, names="value")

@@ -23,7 +23,7 @@ from coursekit.optim import SGD
 from coursekit.plots import OKABE_ITO, course_style, decision_boundary
 from coursekit.train import accuracy, fit, predict
 
-from ._render import image_of, new_figure, png
+from ._render import FigureImage, clear_moving, figure_title, moving, new_figure
 from .activations import activation_layer
 
 __all__ = ["DeadReluRun", "dead_relu_run", "dead_relu_figure", "dead_relu_explorer"]
@@ -63,30 +63,39 @@ def dead_relu_run(lr: float, bias: float = 0.0, alpha: float = 0.0, steps: int =
     hidden = activation_layer("leaky_relu", alpha) if alpha > 0 else activation_layer("relu")
     model = Sequential(Linear(2, HIDDEN, rng=rng, bias=bias), hidden, Linear(HIDDEN, 3, rng=rng))
     loss, optimizer = SoftmaxCrossEntropyLoss(), SGD(model.parameters(), lr=lr)
-    dead, losses = [], []
-    for _ in range(steps):
-        history = fit(model, loss, X, y, optimizer, epochs=1, record=("loss",))
-        dead.append(dead_fraction(hidden.output))  # from this step's forward pass
-        losses.append(history["loss"][0])
+    # Full batch: each epoch is one step, its dead units those of the step's forward pass.
+    history = fit(model, loss, X, y, optimizer, epochs=steps, record=("loss", "dead_relus"))
     scores = model.forward(X)
-    dead.append(dead_fraction(hidden.output))
-    return DeadReluRun(lr, bias, alpha, np.array(dead), np.array(losses), accuracy(scores, y),
-                       model, X, y)
+    dead = [*history["dead_relus"][hidden.name], dead_fraction(hidden.output)]
+    return DeadReluRun(lr, bias, alpha, np.array(dead), np.array(history["loss"]),
+                       accuracy(scores, y), model, X, y)
 
 
 @course_style
-def dead_relu_figure(run: DeadReluRun) -> Figure:
-    """The fraction of dead units step by step (left), the decision boundary at the end (right)."""
+def dead_relu_figure(run: DeadReluRun, figure: Figure | None = None) -> Figure:
+    """The fraction of dead units step by step (left), the decision boundary at the end (right).
+
+    figure: one this function returned before, to draw into again. Its axes and the legend stay;
+    an explorer redraws only the curve, the regions, the points and the titles.
+    """
+    figure, (left, right) = _two_panels() if figure is None else (clear_moving(figure),
+                                                                  figure.axes)
+    moving(left.plot(100 * run.dead, color=OKABE_ITO[3], linewidth=2))
+    decision_boundary(run.predict, run.X, run.y, resolution=60, ax=right,
+                      title="Decision boundary after training")
+    unit = f"leaky ReLU (α = {run.alpha:g})" if run.alpha > 0 else "ReLU"
+    moving(right.collections)
+    figure_title(figure, f"{unit}, learning rate {run.lr:.3g}, initial bias {run.bias:g}: "
+                         f"{run.dead[-1]:.0%} of the units end dead, accuracy {run.accuracy:.0%}")
+    return figure
+
+
+def _two_panels() -> tuple[Figure, list]:
+    """The still part: the dead units' axes, and room on the right for the decision boundary."""
     figure, (left, right) = new_figure(2, (10.0, 4.0), {"right": 0.86, "top": 0.84})
-    left.plot(100 * run.dead, color=OKABE_ITO[3], linewidth=2)
     left.set(title="Dead hidden units during training", xlabel="training step",
              ylabel="dead units (% of 50)", ylim=(-4, 104))
-    decision_boundary(run.predict, run.X, run.y, resolution=60, ax=right,
-                      title=f"Decision boundary after training: accuracy {run.accuracy:.0%}")
-    unit = f"leaky ReLU (α = {run.alpha:g})" if run.alpha > 0 else "ReLU"
-    figure.suptitle(f"{unit}, learning rate {run.lr:.3g}, initial bias {run.bias:g}: "
-                    f"{run.dead[-1]:.0%} of the units end dead")
-    return figure
+    return figure, [left, right]
 
 
 def dead_relu_explorer(lr: float = 1.0, bias: float = 0.0, alpha: float = 0.0) -> widgets.VBox:
@@ -100,10 +109,12 @@ def dead_relu_explorer(lr: float = 1.0, bias: float = 0.0, alpha: float = 0.0) -
     controls = (rate, start, slope)
     for control in controls:
         control.style.description_width = "initial"
-    image = image_of(dead_relu_figure(dead_relu_run(lr, bias, alpha)))
+    figure = dead_relu_figure(dead_relu_run(lr, bias, alpha))
+    image = FigureImage(figure)
 
     def show(_: object) -> None:
-        image.value = png(dead_relu_figure(dead_relu_run(rate.value, start.value, slope.value)))
+        run = dead_relu_run(rate.value, start.value, slope.value)
+        image.show(dead_relu_figure(run, figure))
 
     for control in controls:
         control.observe(show, names="value")

@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike
 from coursekit.optim import momentum_step, nesterov_step
 from coursekit.plots import OKABE_ITO, course_style
 
-from ._render import image_of, new_figure, png, powers_of_ten
+from ._render import FigureImage, clear_moving, figure_title, moving, new_figure, powers_of_ten
 
 __all__ = [
     "Surface", "quadratic", "rosenbrock", "surface_named", "optimize", "convergence_rate",
@@ -40,6 +40,7 @@ METHODS = {  # name → (label, colour, line style, marker)
 }
 SURFACES = {"quadratic": "quadratic bowl", "rosenbrock": "Rosenbrock"}  # name → label
 BLOWN_UP = 1e6  # a run stops once it is this far from the minimum: it has diverged
+LOSS_RANGE = (1e-20, 1e8)  # one scale for every setting, so slopes (rates) compare at a glance
 TINY = 1e-250  # distances below this have lost digits to underflow, so rates ignore them
 
 
@@ -180,10 +181,11 @@ def _outcome(surface: Surface, path: np.ndarray, rate: float | None) -> str:
     return f"final loss {surface.loss(path[-1]):.2g}"
 
 
-def momentum_view(beta: float, lr: float, kappa: float = 100.0,
-                  surface: str = "quadratic") -> MomentumView:
+def momentum_view(beta: float, lr: float, kappa: float = 100.0, surface: str = "quadratic",
+                  figure: Figure | None = None) -> MomentumView:
     """Run the three methods with these settings on the bowl of condition number κ (or on
-    surface="rosenbrock", where κ is unused), measure their rates, and draw them."""
+    surface="rosenbrock", where κ is unused), measure their rates, and draw them (into
+    `figure`, a view's figure from before, if given: the explorer redraws faster so)."""
     shape = surface_named(surface, kappa)
     paths = {method: optimize(shape, method, lr, beta) for method in METHODS}
     measured, theoretical, best, at_best, lines = {}, {}, {}, {}, []
@@ -205,16 +207,28 @@ def momentum_view(beta: float, lr: float, kappa: float = 100.0,
                 for method, path in paths.items()}
     lines.insert(0, f"Your settings, lr = {lr:.3g} and β = {beta:.3g}: " + ", ".join(
         f"{METHODS[method][0]} {outcome}" for method, outcome in outcomes.items()) + ".")
-    figure = _momentum_figure(shape, paths, outcomes, lr, beta)
+    figure = _momentum_figure(shape, paths, outcomes, lr, beta, figure)
     return MomentumView(figure, paths, measured, theoretical, best, at_best, tuple(lines))
 
 
 @course_style
 def _momentum_figure(surface: Surface, paths: dict[str, np.ndarray], outcomes: dict[str, str],
-                     lr: float, beta: float) -> Figure:
-    """The paths on the contour plot (left) and the loss at every step, log scale (right)."""
-    figure, (contours, losses) = new_figure(2, (10.0, 4.2), {"top": 0.86, "wspace": 0.25})
+                     lr: float, beta: float, figure: Figure | None = None) -> Figure:
+    """The paths on the contour plot (left) and the loss at every step, log scale (right).
+
+    figure: one this function returned before, to draw into again. The axes' ranges belong to
+    the surface, so for one surface an explorer redraws only the contours, the paths, the
+    losses and the titles.
+    """
+    if figure is None:
+        figure = new_figure(2, (10.0, 4.2), {"top": 0.86, "wspace": 0.25})[0]
+        figure.axes[1].set(title="Loss at every step (log scale)", xlabel="step",
+                           ylabel="f(w)", yscale="log", ylim=LOSS_RANGE)
+        powers_of_ten(figure.axes[1].yaxis)
+    contours, losses = clear_moving(figure).axes
     left, right, bottom, top = surface.box
+    contours.set(xlim=(left, right), ylim=(bottom, top), xlabel="w₁", ylabel="w₂")
+    losses.set_xlim(-0.02 * surface.steps, 1.02 * surface.steps)
     grid = np.stack(np.meshgrid(np.linspace(left, right, 120), np.linspace(bottom, top, 120)),
                     axis=-1)
     heights = surface.loss(grid)
@@ -228,12 +242,10 @@ def _momentum_figure(surface: Surface, paths: dict[str, np.ndarray], outcomes: d
                         label=f"{label} ({outcomes[method]})")
     contours.plot(*surface.start, "ko", markersize=5)
     contours.plot(*surface.minimum, "k*", markersize=12)
-    contours.set(xlim=(left, right), ylim=(bottom, top), title=surface.title,
-                 xlabel="w₁", ylabel="w₂")
-    losses.set(title="Loss at every step (log scale)", xlabel="step", ylabel="f(w)")
-    powers_of_ten(losses.yaxis)
-    losses.legend(fontsize=8, loc="lower left")
-    figure.suptitle(f"From the black dot to the star: lr = {lr:.3g}, β = {beta:.3g}")
+    contours.set_title(surface.title)
+    moving(contours.collections, contours.lines, contours.title, losses.lines,
+           losses.legend(fontsize=8, loc="lower left"))
+    figure_title(figure, f"From the black dot to the star: lr = {lr:.3g}, β = {beta:.3g}")
     return figure
 
 
@@ -259,7 +271,9 @@ def momentum_explorer(beta: float | None = None, lr: float | None = None, kappa:
     best_plain = widgets.Button(description="best plain GD")
     best_momentum = widgets.Button(description="best momentum")
     view = momentum_view(beta, lr, kappa, surface)
-    image, text = image_of(view.figure), widgets.HTML("<br>".join(view.lines))
+    figure = view.figure
+    image = FigureImage(figure, still=surface)
+    text = widgets.HTML("<br>".join(view.lines))
     setting = False  # while several controls are set at once, redraw only after the last
 
     def enable() -> None:
@@ -271,8 +285,8 @@ def momentum_explorer(beta: float | None = None, lr: float | None = None, kappa:
             return
         enable()
         view = momentum_view(beta_slider.value, lr_slider.value, kappa_slider.value,
-                             surface_menu.value)
-        image.value = png(view.figure)
+                             surface_menu.value, figure)
+        image.show(view.figure, still=surface_menu.value)
         text.value = "<br>".join(view.lines)
 
     def set_to(lr: float, beta: float | None = None) -> None:

@@ -11,9 +11,12 @@ to layer, so every layer learns. Too large weights make gradients explode instea
 
 from __future__ import annotations
 
+import math
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from coursekit.data import spiral
 from coursekit.nn import Linear, Sequential, SoftmaxCrossEntropyLoss
@@ -21,7 +24,7 @@ from coursekit.optim import SGD
 from coursekit.plots import gradient_norms
 from coursekit.train import TrainingDiverged, fit
 
-from ._render import fixed_layout, image_of, png, powers_of_ten
+from ._render import FigureImage, clear_moving, moving, new_figure, powers_of_ten
 from .activations import LABELS, activation_layer
 
 __all__ = [
@@ -37,6 +40,7 @@ INITS = {  # name → (how the lectures write it, the Linear layer's arguments)
     "he": ("He", {"init": "he"}),
 }
 WIDTH = 32  # units per hidden layer
+DEEPEST = 20  # the explorer's deepest network, in weight layers
 TRAIN_STEPS = 20  # full-batch SGD steps for the "after training" curve
 LEARNING_RATE = 0.1
 
@@ -80,47 +84,66 @@ def layer_gradient_norms(depth: int, activation: str, init: str, width: int = WI
     return np.array([norms[f"{2 * layer}.W"] for layer in range(depth)])
 
 
-def _describe(norms: np.ndarray) -> str:
-    """How much of the last layer's gradient reaches the first, in a few words."""
+def _ratio(norms: np.ndarray) -> str:
+    """How much of the last layer's gradient reaches the first: a ratio, or the silent layers."""
     silent = int(np.sum(norms == 0))
     if silent:
-        return f"{silent} of {len(norms)} layers get no gradient"
-    return f"layer 1 ÷ layer {len(norms)} = {norms[0] / norms[-1]:.2g}"
+        return f"{silent} of {len(norms)} layers get none"
+    return f"{norms[0] / norms[-1]:.2g}"
 
 
 def vanishing_figure(depth: int, activation: str, init: str, width: int = WIDTH,
-                     seed: int = 0, train_steps: int = TRAIN_STEPS) -> Figure:
-    """Gradient norm per layer (log scale) at initialization and after train_steps SGD steps."""
+                     seed: int = 0, train_steps: int = TRAIN_STEPS,
+                     figure: Figure | None = None) -> Figure:
+    """Gradient norm per layer (log scale) at initialization and after train_steps SGD steps.
+
+    The layer axis runs to the explorer's deepest network whatever the depth, so that depths
+    compare at a glance. figure: one this function returned before, to draw into again; an
+    explorer then redraws only the curves, the gradient axis, the legend and the title.
+    """
     start = layer_gradient_norms(depth, activation, init, width, seed)
-    curves = {f"at initialization: {_describe(start)}": start}
-    title = f"Gradient norm per layer: {depth} {LABELS[activation]} layers, {INITS[init][0]} init"
+    curves = {"at initialization": start}
+    title = (f"Gradient norm per layer: {depth} {LABELS[activation]} layers, {INITS[init][0]} "
+             f"init\nlayer 1 ÷ layer {depth}: {_ratio(start)} at initialization; ")
     try:
         trained = layer_gradient_norms(depth, activation, init, width, seed, train_steps)
     except TrainingDiverged:
-        title += (f"\nat initialization: {_describe(start)}\n"
-                  f"training diverged within {train_steps} steps: the gradients exploded")
+        title += f"training diverged within {train_steps} steps"
     else:
-        curves[f"after {train_steps} training steps: {_describe(trained)}"] = trained
-    room = {"left": 0.12, "top": 0.9 - 0.055 * title.count("\n")}  # for one to three lines
-    figure = fixed_layout(gradient_norms(curves, title=title), room)
-    powers_of_ten(figure.axes[0].yaxis)
+        curves[f"after {train_steps} training steps"] = trained
+        title += f"{_ratio(trained)} after training"
+    if figure is None:
+        figure = new_figure(1, (7.2, 4.4), {"left": 0.1, "top": 0.87})[0]
+    ax = clear_moving(figure).axes[0]
+    gradient_norms(curves, title=title, ax=ax)
+    ax.set(xlim=(0.5, DEEPEST + 0.5), xticks=range(1, DEEPEST + 1))
+    ax.relim()  # forget the curves drawn before into this figure, if any
+    ax.autoscale(axis="y")
+    low, high = ax.get_ylim()
+    if high < 100 * low:  # at least two decades, so that a flat curve looks flat
+        middle = math.sqrt(low * high)
+        ax.set_ylim(middle / 10, middle * 10)
+    powers_of_ten(ax.yaxis)
+    ax.yaxis.set_minor_locator(NullLocator())  # eight unlabelled ticks a decade: slow to draw
+    moving(ax.lines, ax.title, ax.yaxis, ax.legend(loc="lower right"))
     return figure
 
 
 def vanishing_gradient_explorer(depth: int = 10, activation: str = "sigmoid",
                                 init: str = "xavier") -> widgets.VBox:
     """Choose depth, activation and initialization: the gradient each layer receives."""
-    layers = widgets.IntSlider(value=depth, min=2, max=20, description="depth",
+    layers = widgets.IntSlider(value=depth, min=2, max=DEEPEST, description="depth",
                                continuous_update=False)
     function = widgets.Dropdown(options=[(LABELS[name], name) for name in ACTIVATIONS],
                                 value=activation,
                                 description="activation")
     start = widgets.Dropdown(options=[(label, key) for key, (label, _) in INITS.items()],
                              value=init, description="init")
-    image = image_of(vanishing_figure(depth, activation, init))
+    figure = vanishing_figure(depth, activation, init)
+    image = FigureImage(figure)
 
     def show(_: object) -> None:
-        image.value = png(vanishing_figure(layers.value, function.value, start.value))
+        image.show(vanishing_figure(layers.value, function.value, start.value, figure=figure))
 
     for control in (layers, function, start):
         control.observe(show, names="value")

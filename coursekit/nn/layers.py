@@ -341,11 +341,12 @@ class Sequential:
         }
 
     def dead_fractions(self) -> dict[str, float]:
-        """For each ReLU layer, the fraction of its units that output 0 for the whole last batch."""
+        """For each ReLU or leaky ReLU layer, the fraction of its units that output 0 for the
+        whole last batch (a leaky unit does so only if its input is exactly 0 every time)."""
         return {
             layer.name: dead_fraction(layer.output)
             for layer in self.layers
-            if isinstance(layer, ReLU) and layer.output is not None
+            if isinstance(layer, (ReLU, LeakyReLU)) and layer.output is not None
         }
 
     def __getitem__(self, position: int) -> Layer:
