@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from coursekit.data import minibatches
-from coursekit.nn.layers import Sequential
+from coursekit.nn.layers import Sequential, Sigmoid
 from coursekit.nn.losses import Loss
 from coursekit.optim import SGD
 
@@ -29,17 +29,19 @@ class TrainingDiverged(FloatingPointError):
 
 
 def predict(model: Sequential, X: np.ndarray) -> np.ndarray:
-    """Class labels (N,) for inputs X (N, D): the highest score, or logit > 0 for one output."""
-    return _labels(model.forward(X))
+    """Class labels (N,) for inputs X (N, D): the highest score; with one output, class 1 where
+    it is above 0 (a logit) or, for a model that ends in a Sigmoid, above 1/2 (a probability)."""
+    return _labels(model.forward(X), _threshold(model))
 
 
-def accuracy(scores: np.ndarray, y: np.ndarray) -> float:
+def accuracy(scores: np.ndarray, y: np.ndarray, threshold: float = 0.0) -> float:
     """The fraction of rows whose predicted class equals the label.
 
-    Shapes: scores (N, C) (the class is the highest score) or (N,) / (N, 1) logits of a binary
-    classifier (class 1 where the logit is above 0); y (N,) or (N, 1) class labels.
+    Shapes: scores (N, C) (the class is the highest score) or (N,) / (N, 1) single scores of a
+    binary classifier (class 1 above `threshold`: 0 for logits, 0.5 for probabilities);
+    y (N,) or (N, 1) class labels.
     """
-    predicted, y = _labels(scores), np.asarray(y)
+    predicted, y = _labels(scores, threshold), np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.shape != predicted.shape:
@@ -116,7 +118,7 @@ def fit(
                 optimizer.step(model.gradients())
             total_loss += value * len(X_batch)
             if "accuracy" in record:
-                total_correct += accuracy(scores, y_batch) * len(X_batch)
+                total_correct += accuracy(scores, y_batch, _threshold(model)) * len(X_batch)
             seen += len(X_batch)
         _record_epoch(history, record, model, total_loss / seen, total_correct / seen)
         if X_val is not None:
@@ -124,7 +126,7 @@ def fit(
             if "loss" in record:
                 history["val_loss"].append(loss.forward(val_scores, y_val))
             if "accuracy" in record:
-                history["val_accuracy"].append(accuracy(val_scores, y_val))
+                history["val_accuracy"].append(accuracy(val_scores, y_val, _threshold(model)))
         if progress:
             _print_progress(history, epoch, epochs)
     return history
@@ -177,11 +179,17 @@ def _print_progress(history: dict, epoch: int, epochs: int) -> None:
     print("\r" + "  ".join(parts), end="\n" if epoch == epochs else "", flush=True)
 
 
-def _labels(scores: np.ndarray) -> np.ndarray:
-    """Predicted classes (N,): the argmax of (N, C) scores, or logit > 0 for (N,) or (N, 1)."""
+def _threshold(model: Sequential) -> float:
+    """Where a single output turns to class 1: 1/2 after a final Sigmoid, else 0 (a logit)."""
+    return 0.5 if model.layers and isinstance(model.layers[-1], Sigmoid) else 0.0
+
+
+def _labels(scores: np.ndarray, threshold: float) -> np.ndarray:
+    """Predicted classes (N,): the argmax of (N, C) scores, or score > threshold for (N,) or
+    (N, 1)."""
     scores = np.asarray(scores)
     if scores.ndim == 2 and scores.shape[1] > 1:
         return scores.argmax(axis=1)
     if scores.ndim == 1 or scores.ndim == 2:
-        return (scores.reshape(-1) > 0).astype(np.int64)
+        return (scores.reshape(-1) > threshold).astype(np.int64)
     raise ValueError(f"scores must have shape (N, C) or (N,), got {scores.shape}")

@@ -10,6 +10,7 @@ from coursekit.nn import (
     MSELoss,
     ReLU,
     Sequential,
+    Sigmoid,
     SoftmaxCrossEntropyLoss,
     Tanh,
 )
@@ -114,6 +115,20 @@ def test_binary_and_regression_losses_train_too():
     history = fit(model, MSELoss(), x, np.sin(x), SGD(model.parameters(), lr=0.1, momentum=0.9),
                   epochs=300, record=("loss",))
     assert history["loss"][-1] < 0.01 < history["loss"][0]
+
+
+def test_a_model_ending_in_a_sigmoid_is_scored_on_its_probabilities():
+    X, y = spiral(classes=2)
+    rng = np.random.default_rng(0)
+    model = Sequential(Linear(2, 50, rng=rng), ReLU(), Linear(50, 1, rng=rng), Sigmoid())
+    history = fit(model, MSELoss(), X, y[:, None].astype(float),
+                  SGD(model.parameters(), lr=0.5, momentum=0.9), epochs=300)
+    assert history["accuracy"][-1] > 0.8
+    probabilities = model.forward(X)[:, 0]
+    right = np.mean((probabilities > 0.5) == y)
+    assert np.array_equal(predict(model, X), (probabilities > 0.5).astype(int))
+    assert accuracy(probabilities, y, threshold=0.5) == right > 0.8
+    assert accuracy(probabilities, y) == np.mean(y == 1)  # read as logits, all say class 1
 
 
 def test_progress_is_quiet_unless_asked(capsys):
