@@ -43,7 +43,7 @@ from coursekit.explorers import (  # noqa: E402
 )
 from coursekit.explorers._render import FigureImage  # noqa: E402
 from coursekit.explorers.activations import shaded_regions  # noqa: E402
-from coursekit.explorers.momentum import quadratic, rosenbrock  # noqa: E402
+from coursekit.explorers.momentum import quadratic, rosenbrock, walks_figure  # noqa: E402
 from coursekit.explorers.vanishing import deep_network  # noqa: E402
 from coursekit.nn import Linear, SoftmaxCrossEntropyLoss  # noqa: E402
 
@@ -489,6 +489,24 @@ def test_momentum_figure_draws_three_paths_and_three_loss_curves():
     assert all(f"rate {view.measured[method]:.3f}" in label
                for method, label in zip(view.measured, labels))
     assert "κ = 100" in contours.get_title()
+
+
+def test_walks_figure_tells_up_to_four_walks_apart_on_a_step_axis_that_fits_the_longest():
+    bowl = quadratic(10.0)
+    walks = {f"lr = {lr}": optimize(bowl, "plain", lr, steps=steps)
+             for lr, steps in ((0.01, 50), (0.05, 80), (0.1, 30), (0.15, 20))}
+    figure = walks_figure(bowl, walks, "four learning rates")
+    contours, losses = figure.axes
+    assert [text.get_text() for text in losses.get_legend().get_texts()] == list(walks)
+    looks = {(line.get_color(), line.get_linestyle(), line.get_marker())
+             for line in contours.lines[:4]}
+    assert len(looks) == 4
+    assert losses.get_xlim() == pytest.approx((-0.02 * 80, 1.02 * 80))
+    lowest = min(bowl.loss(path).min() for path in walks.values())
+    assert losses.get_ylim()[0] == pytest.approx(lowest, rel=1.0)  # fits the curves
+    assert [text.get_text() for text in contours.texts] == ["four learning rates"]
+    with pytest.raises(ValueError, match="tells 4 walks apart, got 5"):
+        walks_figure(bowl, {**walks, "one more": walks["lr = 0.01"]})
 
 
 def test_rosenbrock_view_reports_final_losses_instead_of_rates():

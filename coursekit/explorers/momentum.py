@@ -15,7 +15,7 @@ shows the three methods in a curved valley, where no such formula applies.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -30,14 +30,15 @@ from ._render import FigureImage, clear_moving, figure_title, moving, new_figure
 
 __all__ = [
     "Surface", "quadratic", "rosenbrock", "surface_named", "optimize", "convergence_rate",
-    "theoretical_rates", "best_parameters", "MomentumView", "momentum_view", "momentum_explorer",
+    "theoretical_rates", "best_parameters", "walks_figure", "MomentumView", "momentum_view",
+    "momentum_explorer",
 ]
 
-METHODS = {  # name → (label, colour, line style, marker)
-    "plain": ("plain gradient descent", OKABE_ITO[0], "-", "o"),
-    "momentum": ("momentum", OKABE_ITO[3], "--", "s"),
-    "nesterov": ("Nesterov", OKABE_ITO[2], ":", "^"),
-}
+METHODS = {"plain": "plain gradient descent", "momentum": "momentum", "nesterov": "Nesterov"}
+WALK_STYLES = (  # (colour, line style, marker) of the first, second, … walk on a figure
+    (OKABE_ITO[0], "-", "o"), (OKABE_ITO[3], "--", "s"), (OKABE_ITO[2], ":", "^"),
+    (OKABE_ITO[1], "-.", "D"),
+)
 SURFACES = {"quadratic": "quadratic bowl", "rosenbrock": "Rosenbrock"}  # name → label
 BLOWN_UP = 1e6  # a run stops once it is this far from the minimum: it has diverged
 LOSS_RANGE = (1e-20, 1e8)  # one scale for every setting, so slopes (rates) compare at a glance
@@ -206,46 +207,61 @@ def momentum_view(beta: float, lr: float, kappa: float = 100.0, surface: str = "
     outcomes = {method: _outcome(shape, path, measured.get(method))
                 for method, path in paths.items()}
     lines.insert(0, f"Your settings, lr = {lr:.3g} and β = {beta:.3g}: " + ", ".join(
-        f"{METHODS[method][0]} {outcome}" for method, outcome in outcomes.items()) + ".")
-    figure = _momentum_figure(shape, paths, outcomes, lr, beta, figure)
+        f"{METHODS[method]} {outcome}" for method, outcome in outcomes.items()) + ".")
+    figure = walks_figure(
+        shape, {f"{METHODS[method]} ({outcomes[method]})": path for method, path in paths.items()},
+        f"From the black dot to the star: lr = {lr:.3g}, β = {beta:.3g}", shape.steps,
+        LOSS_RANGE, figure)
     return MomentumView(figure, paths, measured, theoretical, best, at_best, tuple(lines))
 
 
 @course_style
-def _momentum_figure(surface: Surface, paths: dict[str, np.ndarray], outcomes: dict[str, str],
-                     lr: float, beta: float, figure: Figure | None = None) -> Figure:
-    """The paths on the contour plot (left) and the loss at every step, log scale (right).
+def walks_figure(surface: Surface, walks: Mapping[str, np.ndarray], title: str = "",
+                 steps: int | None = None, losses_from_to: tuple[float, float] | None = None,
+                 figure: Figure | None = None) -> Figure:
+    """Each walk's path on the surface's contour map (left) and its loss at every step, on a log
+    scale where a steady shrinking factor is a straight line (right).
 
-    figure: one this function returned before, to draw into again. The axes' ranges belong to
-    the surface, so for one surface an explorer redraws only the contours, the paths, the
-    losses and the titles.
+    walks maps a label to the points visited, (steps + 1, 2), as `optimize` returns them; up to
+    four are told apart by colour, line style and marker. steps: the length of the step axis
+    (the longest walk's, unless given); losses_from_to: the loss axis's range (the curves',
+    unless given). figure: one this function returned before, to draw into again; with the
+    same surface, steps and loss range, an explorer then redraws only what moves.
     """
+    if len(walks) > len(WALK_STYLES):
+        raise ValueError(f"walks_figure tells {len(WALK_STYLES)} walks apart, got {len(walks)}")
+    steps = max(len(path) for path in walks.values()) - 1 if steps is None else steps
     if figure is None:
         figure = new_figure(2, (10.0, 4.2), {"top": 0.86, "wspace": 0.25})[0]
         figure.axes[1].set(title="Loss at every step (log scale)", xlabel="step",
-                           ylabel="f(w)", yscale="log", ylim=LOSS_RANGE)
+                           ylabel="f(w)", yscale="log")
         powers_of_ten(figure.axes[1].yaxis)
     contours, losses = clear_moving(figure).axes
     left, right, bottom, top = surface.box
     contours.set(xlim=(left, right), ylim=(bottom, top), xlabel="w₁", ylabel="w₂")
-    losses.set_xlim(-0.02 * surface.steps, 1.02 * surface.steps)
+    losses.set_xlim(-0.02 * steps, 1.02 * steps)
     grid = np.stack(np.meshgrid(np.linspace(left, right, 120), np.linspace(bottom, top, 120)),
                     axis=-1)
     heights = surface.loss(grid)
     contours.contour(grid[..., 0], grid[..., 1], heights, colors="#BBBBBB", linewidths=0.8,
                      levels=np.geomspace(heights.max() * 1e-4, heights.max(), 14))
-    for method, path in paths.items():
-        label, colour, style, marker = METHODS[method]
+    for (label, path), (colour, style, marker) in zip(walks.items(), WALK_STYLES):
         contours.plot(*path.T, color=colour, linestyle=style, marker=marker, markersize=2,
                       linewidth=1.2)
-        losses.semilogy(surface.loss(path), color=colour, linestyle=style,
-                        label=f"{label} ({outcomes[method]})")
+        losses.semilogy(surface.loss(path), color=colour, linestyle=style, label=label)
     contours.plot(*surface.start, "ko", markersize=5)
     contours.plot(*surface.minimum, "k*", markersize=12)
     contours.set_title(surface.title)
+    if losses_from_to is None:
+        losses.relim()  # forget the curves drawn before into this figure, if any
+        losses.autoscale(axis="y")
+        moving(losses.yaxis)
+    else:
+        losses.set_ylim(*losses_from_to)
     moving(contours.collections, contours.lines, contours.title, losses.lines,
            losses.legend(fontsize=8, loc="lower left"))
-    figure_title(figure, f"From the black dot to the star: lr = {lr:.3g}, β = {beta:.3g}")
+    if title:
+        figure_title(figure, title)
     return figure
 
 
