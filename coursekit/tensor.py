@@ -334,8 +334,7 @@ class Tensor:
 
     def softmax(self, axis: int = -1) -> Tensor:
         """e^x / Σ e^x along `axis`, computed from x − max(x) so large scores never overflow."""
-        powers = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
-        value = powers / powers.sum(axis=axis, keepdims=True)
+        value = np.exp(_log_softmax(self.data, axis))
         return _unary(self, value, "softmax",
                       lambda up: value * (up - (up * value).sum(axis=axis, keepdims=True)))
 
@@ -609,14 +608,12 @@ def cross_entropy(logits: Tensor, labels: np.ndarray) -> Tensor:
     logits = _as_tensor(logits, "cross_entropy")
     labels = _checked_labels(logits.shape, labels)
     n = labels.shape[0]
-    shifted = logits.data - logits.data.max(axis=1, keepdims=True)
-    powers = np.exp(shifted)
-    totals = powers.sum(axis=1, keepdims=True)
+    log_probs = _log_softmax(logits.data, axis=1)
     rows = np.arange(n)
-    loss = (np.log(totals).sum() - shifted[rows, labels].sum()) / n
+    loss = -log_probs[rows, labels].sum() / n
 
     def local(up: np.ndarray) -> np.ndarray:
-        grad = powers / totals
+        grad = np.exp(log_probs)
         grad[rows, labels] -= 1.0
         grad *= up / n
         return grad
