@@ -14,6 +14,7 @@ shows the three methods in a curved valley, where no such formula applies.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -169,6 +170,14 @@ class MomentumView:
     lines: tuple[str, ...]  # the same numbers as sentences
 
 
+@functools.lru_cache(maxsize=64)
+def _rates_at_best(kappa: float) -> dict[str, float]:
+    """The rates measured at the best settings for κ; kept, since sliders ask again and again."""
+    bowl = quadratic(kappa)
+    return {method: convergence_rate(optimize(bowl, method, **settings), bowl.minimum)
+            for method, settings in best_parameters(kappa).items()}
+
+
 def _rate_text(rate: float) -> str:
     return "diverges" if not rate < 1 else f"{rate:.3f}"
 
@@ -193,8 +202,7 @@ def momentum_view(beta: float, lr: float, kappa: float = 100.0, surface: str = "
     if surface == "quadratic":
         measured = {method: convergence_rate(path, shape.minimum) for method, path in paths.items()}
         theoretical, best = theoretical_rates(kappa), best_parameters(kappa)
-        at_best = {method: convergence_rate(optimize(shape, method, **best[method]), shape.minimum)
-                   for method in best}
+        at_best = dict(_rates_at_best(kappa))  # a copy: the cached one stays as it is
         lines = [
             f"Best plain gradient descent for κ = {kappa:.3g}: lr = 2/(L + μ) = "
             f"{best['plain']['lr']:.3g}, rate (κ − 1)/(κ + 1) = {theoretical['plain']:.3f} in "
