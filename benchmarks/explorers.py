@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as widgets
+from render_figures import logistic  # the lectures' graph, as the drawing benchmark traces it
 
 from coursekit import trace
 from coursekit.explorers import (
@@ -37,13 +38,9 @@ from coursekit.explorers import (
     sigmoid_playground,
     vanishing_gradient_explorer,
 )
-from coursekit.explorers._render import DPI, new_figure
+from coursekit.explorers._render import DPI, new_figure, widgets_in
 
 TARGET_MS = 100
-
-
-def logistic(w0, x0, w1, x1, b):
-    return 1 / (1 + (-(w0 * x0 + w1 * x1 + b)).exp())
 
 
 def lecture_stepper() -> widgets.Widget:
@@ -107,10 +104,8 @@ def time_bare_figures(count: int) -> tuple[list[float], list[float]]:
 
 def save_pictures(name: str, explorer: widgets.Widget, folder: Path) -> list[Path]:
     """Write the PNGs and SVGs an explorer shows into folder; return the files written."""
-    written, waiting, count = [], [explorer], 0
-    while waiting:
-        widget = waiting.pop(0)
-        waiting.extend(getattr(widget, "children", ()))
+    written, count = [], 0
+    for widget in widgets_in(explorer):
         if isinstance(widget, widgets.Image):
             count += 1
             path = folder / f"{name}_{count}.png"

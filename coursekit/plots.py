@@ -241,7 +241,8 @@ def gradient_norms(
             label=label,
         )
         deepest = max(deepest, len(norms))
-    ax.set_yscale("log")
+    if ax.get_yscale() != "log":  # setting it again would reset an axis's own tick labels
+        ax.set_yscale("log")
     ax.set_xticks(np.arange(1, deepest + 1))
     ax.set(title=title, xlabel="layer (1 = nearest the input)", ylabel="gradient norm (log scale)")
     if len(norms_by_layer) > 1:

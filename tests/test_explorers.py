@@ -41,7 +41,7 @@ from coursekit.explorers import (  # noqa: E402
     vanishing_figure,
     vanishing_gradient_explorer,
 )
-from coursekit.explorers._render import FigureImage  # noqa: E402
+from coursekit.explorers._render import FigureImage, widgets_in  # noqa: E402
 from coursekit.explorers.activations import shaded_regions  # noqa: E402
 from coursekit.explorers.momentum import quadratic, rosenbrock, walks_figure  # noqa: E402
 from coursekit.explorers.vanishing import deep_network  # noqa: E402
@@ -61,23 +61,14 @@ def central_difference(f, x, h=1e-6):
 
 def widgets_of(explorer, kind):
     """Every widget of a kind inside an explorer, in display order."""
-    found, waiting = [], [explorer]
-    while waiting:
-        widget = waiting.pop(0)
-        waiting.extend(getattr(widget, "children", ()))
-        if kind in {cls.__name__ for cls in type(widget).__mro__}:
-            found.append(widget)
-    return found
+    return [widget for widget in widgets_in(explorer)
+            if kind in {cls.__name__ for cls in type(widget).__mro__}]
 
 
 def picture_of(explorer):
     """The bytes of the explorer's image (a figure as PNG)."""
     (image,) = widgets_of(explorer, "Image")
     return bytes(image.value)
-
-
-def titles(figure):
-    return [ax.get_title() for ax in figure.axes]
 
 
 def assert_titled_labelled_and_white(figure):
@@ -541,7 +532,8 @@ def test_momentum_explorer_sliders_buttons_and_surface_menu():
 def test_every_figure_stays_black_on_white_under_a_dark_style():
     with matplotlib.style.context("dark_background"):
         figures = [activation_figure("relu"), momentum_view(0.5, 0.01).figure,
-                   dead_relu_figure(dead_relu_run(1.0, steps=2))]
+                   dead_relu_figure(dead_relu_run(1.0, steps=2)),
+                   vanishing_figure(3, "relu", "he", train_steps=2)]
     for figure in figures:
         assert to_rgba(figure.get_facecolor()) == to_rgba("white")
         for ax in figure.axes:

@@ -145,15 +145,19 @@ def _moving_artists(figure: Figure) -> Iterator[Artist]:
                           key=Artist.get_zorder)
 
 
+def widgets_in(explorer: widgets.Widget) -> Iterator[widgets.Widget]:
+    """The explorer and every widget inside it, in display order (row by row)."""
+    waiting = [explorer]
+    while waiting:
+        widget = waiting.pop(0)
+        waiting.extend(getattr(widget, "children", ()))
+        yield widget
+
+
 def controls_of(explorer: widgets.Widget) -> dict[str, widgets.Widget]:
     """Every control inside an explorer, by its description, to drive it from code.
 
     >>> controls_of(momentum_explorer())["β"].value = 0.5   # redraws, as dragging would
     """
-    found, waiting = {}, [explorer]
-    while waiting:
-        widget = waiting.pop()
-        waiting.extend(getattr(widget, "children", ()))
-        if getattr(widget, "description", ""):
-            found[widget.description] = widget
-    return found
+    return {widget.description: widget for widget in widgets_in(explorer)
+            if getattr(widget, "description", "")}

@@ -43,6 +43,7 @@ REGIONS = {  # kind of shaded stretch → (label, colour)
     "leaky": ("leaky\ng′ = α", OKABE_ITO[2]),
 }
 Z_RANGE = 8.0  # the plots show z from −8 to 8
+Z = np.linspace(-Z_RANGE, Z_RANGE, 801)  # where the figures evaluate g and g′
 LEAKIEST = 0.3  # the largest α the explorer offers; the g(z) axis has room for its leak
 
 
@@ -95,25 +96,26 @@ def activation_figure(name: str, alpha: float = 0.01, figure: Figure | None = No
     figure: one this function returned before, to draw into again. The axes stay as they are for
     every α, so an explorer redraws only the curves, the shading and the titles.
     """
-    z = np.linspace(-Z_RANGE, Z_RANGE, 801)
-    value, slope = activation_and_derivative(name, z, alpha)
+    value, slope = activation_and_derivative(name, Z, alpha)
     label = LABELS[name] + (f" (α = {alpha:g})" if name == "leaky_relu" else "")
     function, derivative = FORMULAS[name]
     figure, (left, right) = _two_panels() if figure is None else (clear_moving(figure),
                                                                   figure.axes)
     moving(left.title, right.title, left.yaxis, right.yaxis,
-           left.plot(z, value, color=OKABE_ITO[0], linewidth=2),
-           right.plot(z, slope, color=OKABE_ITO[3], linewidth=2))
+           left.plot(Z, value, color=OKABE_ITO[0], linewidth=2),
+           right.plot(Z, slope, color=OKABE_ITO[3], linewidth=2))
     left.set_title(f"{label}: {function}")
     right.set_title(f"derivative: {derivative}")
     for ax in (left, right):
         moving(ax.axhline(0, color="#BBBBBB", linewidth=0.8, zorder=0))  # moves with the y axis
-        for start, stop, kind in shaded_regions(name, z, slope):
+        for start, stop, kind in shaded_regions(name, Z, slope):
             text, colour = REGIONS[kind]
             moving(ax.axvspan(start, stop, color=colour, alpha=0.25, linewidth=0),
                    ax.text((start + stop) / 2, 0.5, text, transform=ax.get_xaxis_transform(),
                            ha="center", va="center", fontsize=9))
-    left.set_ylim(*_padded(activation_and_derivative(name, z, max(alpha, LEAKIEST))[0]))
+    # A leaky ReLU's g(z) axis holds the slider's leakiest curve, so it stays still as α moves.
+    leakier = name == "leaky_relu" and alpha < LEAKIEST
+    left.set_ylim(*_padded(activation_and_derivative(name, Z, LEAKIEST)[0] if leakier else value))
     right.set_ylim(*_padded(slope))
     return figure
 

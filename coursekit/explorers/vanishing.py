@@ -21,7 +21,7 @@ from matplotlib.ticker import NullLocator
 from coursekit.data import spiral
 from coursekit.nn import Linear, Sequential, SoftmaxCrossEntropyLoss
 from coursekit.optim import SGD
-from coursekit.plots import gradient_norms
+from coursekit.plots import course_style, gradient_norms
 from coursekit.train import TrainingDiverged, fit
 
 from ._render import FigureImage, clear_moving, moving, new_figure, powers_of_ten
@@ -92,6 +92,7 @@ def _ratio(norms: np.ndarray) -> str:
     return f"{norms[0] / norms[-1]:.2g}"
 
 
+@course_style
 def vanishing_figure(depth: int, activation: str, init: str, width: int = WIDTH,
                      seed: int = 0, train_steps: int = TRAIN_STEPS,
                      figure: Figure | None = None) -> Figure:
@@ -114,6 +115,10 @@ def vanishing_figure(depth: int, activation: str, init: str, width: int = WIDTH,
         title += f"{_ratio(trained)} after training"
     if figure is None:
         figure = new_figure(1, (7.2, 4.4), {"left": 0.1, "top": 0.87})[0]
+        axis = figure.axes[0].yaxis
+        figure.axes[0].set_yscale("log")
+        powers_of_ten(axis)
+        axis.set_minor_locator(NullLocator())  # eight unlabelled ticks a decade: slow to draw
     ax = clear_moving(figure).axes[0]
     gradient_norms(curves, title=title, ax=ax)
     ax.set(xlim=(0.5, DEEPEST + 0.5), xticks=range(1, DEEPEST + 1))
@@ -123,8 +128,6 @@ def vanishing_figure(depth: int, activation: str, init: str, width: int = WIDTH,
     if high < 100 * low:  # at least two decades, so that a flat curve looks flat
         middle = math.sqrt(low * high)
         ax.set_ylim(middle / 10, middle * 10)
-    powers_of_ten(ax.yaxis)
-    ax.yaxis.set_minor_locator(NullLocator())  # eight unlabelled ticks a decade: slow to draw
     moving(ax.lines, ax.title, ax.yaxis, ax.legend(loc="lower right"))
     return figure
 
