@@ -21,7 +21,7 @@ import math
 from functools import lru_cache
 from numbers import Real
 
-__all__ = ["Value", "maximum", "backward_order"]
+__all__ = ["Value", "maximum", "backward_order", "forward_order"]
 
 
 @lru_cache(maxsize=4096)  # formatting a float costs more than the arithmetic; constants repeat
@@ -180,9 +180,7 @@ class Value:
 
     def topological_order(self) -> list[Value]:
         """Every value this one depends on, inputs before the operations that use them."""
-        order = backward_order(self)
-        order.reverse()
-        return order
+        return forward_order(self)
 
     def backward(self) -> None:
         """Fill `.grad` of every value in the graph with d(self)/d(value), from scratch."""
@@ -224,6 +222,13 @@ def backward_order(output):
             users[parent] -= 1
             if users[parent] == 0:
                 ready.append(parent)
+    return order
+
+
+def forward_order(output):
+    """`backward_order` reversed: inputs before the operations that use them, `output` last."""
+    order = backward_order(output)
+    order.reverse()
     return order
 
 

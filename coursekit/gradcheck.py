@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import Value
+from .tensor import Tensor, no_grad
 
 __all__ = ["numerical_gradient", "rel_error", "gradcheck", "GradcheckError", "GradcheckResult"]
 
@@ -57,7 +58,12 @@ def rel_error(a: float | np.ndarray, b: float | np.ndarray) -> float:
         raise ValueError(f"rel_error: shapes {a.shape} and {b.shape} differ")
     if a.size == 0:
         return 0.0
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+    return float(np.max(_relative_errors(a, b)))
+
+
+def _relative_errors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise |a − b| / (|a| + |b|), the floor 1e-8 keeping 0/0 (both exactly 0) at 0."""
+    return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
 
 
 class GradcheckError(AssertionError):
@@ -122,7 +128,7 @@ def gradcheck(
 
 def _disagreement(name: str, analytic: np.ndarray, numeric: np.ndarray, tolerance: float) -> str:
     """The message for the entry where the two gradients disagree most."""
-    errors = np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric))
+    errors = _relative_errors(analytic, numeric)
     index = np.unravel_index(np.argmax(errors), errors.shape) if errors.ndim else ()
     where = f" at index {tuple(int(i) for i in index)}" if index else ""
     return (
@@ -133,8 +139,6 @@ def _disagreement(name: str, analytic: np.ndarray, numeric: np.ndarray, toleranc
 
 
 def _autograd(f: Callable, inputs: dict) -> dict:
-    from .tensor import Tensor
-
     wrapped = {
         name: Tensor(value, requires_grad=True) if _is_array(value) else Value(value)
         for name, value in inputs.items()
@@ -159,8 +163,6 @@ def _autograd(f: Callable, inputs: dict) -> dict:
 def _evaluate(f: Callable, inputs: dict, use_engine: bool) -> float:
     if not use_engine:
         return _scalar(f(**inputs))
-    from .tensor import Tensor, no_grad
-
     with no_grad():
         wrapped = {
             name: Tensor(value) if _is_array(value) else Value(value)

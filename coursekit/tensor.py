@@ -26,9 +26,11 @@ from numbers import Real
 
 import numpy as np
 
-from .engine import Value, _number, backward_order
+from .engine import Value, _number, backward_order, forward_order
+from .stable import bce_with_logits as _bce_with_logits
 from .stable import log_softmax as _log_softmax
 from .stable import sigmoid as _sigmoid
+from .stable import softmax_minus_one_hot as _softmax_minus_one_hot
 
 __all__ = [
     "Tensor",
@@ -342,9 +344,7 @@ class Tensor:
 
     def topological_order(self) -> list[Tensor]:
         """Every tensor this one depends on, inputs before the operations that use them."""
-        order = backward_order(self)
-        order.reverse()
-        return order
+        return forward_order(self)
 
     def backward(self, grad: np.ndarray | float | None = None) -> None:
         """Fill `.grad` of every tensor in the graph with d(self)/d(tensor), from scratch.
@@ -609,12 +609,10 @@ def cross_entropy(logits: Tensor, labels: np.ndarray) -> Tensor:
     labels = _checked_labels(logits.shape, labels)
     n = labels.shape[0]
     log_probs = _log_softmax(logits.data, axis=1)
-    rows = np.arange(n)
-    loss = -log_probs[rows, labels].sum() / n
+    loss = -log_probs[np.arange(n), labels].sum() / n
 
     def local(up: np.ndarray) -> np.ndarray:
-        grad = np.exp(log_probs)
-        grad[rows, labels] -= 1.0
+        grad = _softmax_minus_one_hot(log_probs, labels)
         grad *= up / n
         return grad
 
@@ -668,7 +666,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, targets: np.ndarray) -> Ten
                          f"got values from {targets.min():g} to {targets.max():g}; for labels "
                          "±1 use (y + 1) / 2")
     z = logits.data
-    loss = (np.maximum(z, 0) - z * targets + np.log1p(np.exp(-np.abs(z)))).mean()
+    loss = _bce_with_logits(z, targets).mean()
 
     return _unary(logits, loss, "bce_with_logits",
                   lambda up: (_sigmoid(z) - targets) * (up / z.size))

@@ -98,10 +98,9 @@ class Graph:
         self._backward_done = False
         # Inputs first, in the order given (even one the output ignores: its gradient is 0),
         # then every operation after the values it uses.
-        given = set(inputs.values())
-        order = [*inputs.values()]
-        order += [v for v in output.topological_order() if v not in given]
         input_names = {v: name for name, v in inputs.items()}
+        order = [*inputs.values()]
+        order += [v for v in output.topological_order() if v not in input_names]
         nodes: dict[Value | Tensor, Node] = {}
         used: set[str] = set()
         unnamed = 0

@@ -104,6 +104,7 @@ def fit(
     history = _empty_history(record, validating=X_val is not None)
     order = np.random.default_rng(seed)
     step = 0
+    threshold = _threshold(model)
     for epoch in range(1, epochs + 1):
         batches = [(X, y)] if batch_size is None else minibatches(X, y, batch_size, order)
         total_loss = total_correct = seen = 0.0
@@ -118,7 +119,7 @@ def fit(
                 optimizer.step(model.gradients())
             total_loss += value * len(X_batch)
             if "accuracy" in record:
-                total_correct += accuracy(scores, y_batch, _threshold(model)) * len(X_batch)
+                total_correct += accuracy(scores, y_batch, threshold) * len(X_batch)
             seen += len(X_batch)
         _record_epoch(history, record, model, total_loss / seen, total_correct / seen)
         if X_val is not None:
@@ -126,7 +127,7 @@ def fit(
             if "loss" in record:
                 history["val_loss"].append(loss.forward(val_scores, y_val))
             if "accuracy" in record:
-                history["val_accuracy"].append(accuracy(val_scores, y_val, _threshold(model)))
+                history["val_accuracy"].append(accuracy(val_scores, y_val, threshold))
         if progress:
             _print_progress(history, epoch, epochs)
     return history

@@ -40,7 +40,7 @@ def spiral(
         angle = np.linspace(4.0 * arm, 4.0 * (arm + 1), points_per_class)
         angle += 0.2 * rng.standard_normal(points_per_class)
         arms.append(np.column_stack([radius * np.sin(angle), radius * np.cos(angle)]))
-    return np.concatenate(arms), np.repeat(np.arange(classes, dtype=np.int64), points_per_class)
+    return np.concatenate(arms), _labels_in_blocks(*[points_per_class] * classes)
 
 
 def two_moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -34,7 +34,6 @@ class Layer:
         self.name = type(self).__name__
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
-        self.out_shape: tuple[int, ...] = ()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -51,6 +50,11 @@ class Layer:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
+
+    @property
+    def out_shape(self) -> tuple[int, ...] | None:
+        """The shape of the last forward output, from what forward kept; None before forward."""
+        return None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -110,6 +114,11 @@ class Linear(Layer):
     def b(self) -> np.ndarray:
         return self.params["b"]
 
+    @property
+    def out_shape(self) -> tuple[int, ...] | None:
+        """(N, D_out): the batch size of the kept x by the width of W."""
+        return None if self.x is None else (self.x.shape[0], self.params["W"].shape[1])
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x (N, D_in) → z = x W + b, shape (N, D_out). Keeps x: it is dz/dW."""
         x = np.asarray(x)
@@ -122,7 +131,6 @@ class Linear(Layer):
                 "first layer, the number of columns of the data)"
             )
         self.x = x
-        self.out_shape = (x.shape[0], W.shape[1])
         z = x @ W
         z += self.params["b"]  # in place: one array fewer per step
         return z
@@ -177,8 +185,12 @@ class Activation(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """z of any shape, usually (N, D) → a = g(z), same shape."""
         self.output = self.function(np.asarray(x))
-        self.out_shape = self.output.shape
         return self.output
+
+    @property
+    def out_shape(self) -> tuple[int, ...] | None:
+        """The shape of the kept output."""
+        return None if self.output is None else self.output.shape
 
     def backward(self, upstream: np.ndarray) -> np.ndarray:
         """upstream, shape of the output → downstream = upstream × local gradient, same shape."""

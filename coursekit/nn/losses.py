@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursekit.stable import log_softmax, sigmoid
+from coursekit.stable import bce_with_logits, log_softmax, sigmoid, softmax_minus_one_hot
 
 __all__ = [
     "BCEWithLogitsLoss", "Loss", "MSELoss", "MulticlassHingeLoss", "SoftmaxCrossEntropyLoss",
@@ -88,8 +88,7 @@ class BCEWithLogitsLoss(Loss):
                 f"{targets.min():g} to {targets.max():g}"
             )
         self.kept = (scores, targets)
-        per_entry = np.maximum(scores, 0) - scores * targets + np.log1p(np.exp(-np.abs(scores)))
-        return float(np.mean(per_entry))
+        return float(np.mean(bce_with_logits(scores, targets)))
 
     def backward(self) -> np.ndarray:
         scores, targets = self._kept()
@@ -114,9 +113,7 @@ class SoftmaxCrossEntropyLoss(Loss):
 
     def backward(self) -> np.ndarray:
         log_probs, labels = self._kept()
-        downstream = np.exp(log_probs)
-        downstream[np.arange(len(labels)), labels] -= 1.0
-        return downstream / len(labels)
+        return softmax_minus_one_hot(log_probs, labels) / len(labels)
 
 
 class MulticlassHingeLoss(Loss):
