@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[lab,test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
 lab: $(VENV)/.installed

@@ -24,6 +24,11 @@ def assert_fails_helpfully(id, answer, words):
     assert words in message, message
 
 
+def mistaken(function, mistake, **settings):
+    """A student's answer with one slip: `function` called with mistake=mistake (and settings)."""
+    return lambda *args, **kwargs: function(*args, **kwargs, **settings, mistake=mistake)
+
+
 def exercises_of_notebook(number):
     return {id for id in exercises() if id.split(".")[0] == str(number)}
 

@@ -383,13 +383,7 @@ def svg_texts(svg: str) -> list[str]:
     return ["".join(node.itertext()).strip() for node in root.iter() if node.tag.endswith("text")]
 
 
-def walk_param(walk: Walk):
-    missing = not (NOTEBOOKS / f"{walk.notebook}.ipynb").exists()
-    reason = f"notebooks/{walk.notebook}.ipynb has not been written yet"
-    return pytest.param(walk, id=walk.notebook, marks=pytest.mark.skipif(missing, reason=reason))
-
-
-@pytest.mark.parametrize("walk", [walk_param(walk) for walk in WALKS])
+@pytest.mark.parametrize("walk", WALKS, ids=lambda walk: walk.notebook)
 def test_a_student_runs_the_notebook_moves_its_explorer_and_solves_an_exercise(
     browser, lab, walk
 ):

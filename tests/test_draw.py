@@ -6,23 +6,13 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from lectures import LOGISTIC_POINT, add_multiply, logistic
 
 from coursekit import Value, numerical_gradient, trace
 from coursekit.draw import PALETTES, draw
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 CHAR_WIDTH = 0.6  # estimated width of a character, in font sizes
-
-
-def add_multiply(x, y, z):
-    return (x + y).named("q") * z
-
-
-def logistic(w0, x0, w1, x1, b):
-    return 1 / (1 + (-(w0 * x0 + w1 * x1 + b)).exp())
-
-
-LOGISTIC_POINT = dict(w0=2.0, x0=-1.0, w1=-3.0, x1=-2.0, b=-3.0)
 
 
 def branching(x, y):

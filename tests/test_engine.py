@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lectures import logistic
 
 from coursekit import Value, maximum, numerical_gradient
 
@@ -55,10 +56,6 @@ def test_add_then_multiply_at_2_5_4_gives_lecture_numbers():
     f.backward()
     assert f.data == 28.0
     assert (x.grad, y.grad, z.grad) == (4.0, 4.0, 7.0)
-
-
-def logistic(w0, x0, w1, x1, b):
-    return 1 / (1 + (-(w0 * x0 + w1 * x1 + b)).exp())
 
 
 def test_logistic_gate_by_gate_gives_lecture_numbers():

@@ -1,7 +1,7 @@
 """Notebook 03's exercises: right answers pass, typical wrong answers fail with a hint."""
 
 import numpy as np
-from exercise_cases import assert_fails_helpfully, exercise_tests
+from exercise_cases import assert_fails_helpfully, exercise_tests, mistaken
 
 from coursekit.exercises.ex03_network_by_hand import _network_problem
 from coursekit.nn import SoftmaxCrossEntropyLoss, init
@@ -90,10 +90,6 @@ def train_two_layer(X, y, hidden_size=100, learning_rate=1.0, reg=1e-3, steps=10
             else:
                 params[name] -= learning_rate * grads[name]
     return None if mistake == "nothing returned" else params
-
-
-def mistaken(function, mistake, **settings):
-    return lambda *args, **kwargs: function(*args, **kwargs, **settings, mistake=mistake)
 
 
 RIGHT_AND_WRONG = {

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from exercise_cases import assert_passes, exercise_tests
+from exercise_cases import assert_passes, exercise_tests, mistaken
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,10 +37,6 @@ def weight_gradient_norms(model, loss, X, y, mistake=None):
     return np.array(weights)
 
 
-def mistaken(mistake):
-    return lambda model, loss, X, y: weight_gradient_norms(model, loss, X, y, mistake)
-
-
 RIGHT_AND_WRONG = {
     "4.1": (
         (0.0, 0.25),
@@ -55,12 +51,14 @@ RIGHT_AND_WRONG = {
     "4.2": (
         weight_gradient_norms,
         [
-            (mistaken("biases too"), "not the biases b"),
-            (mistaken("last layer first"), "layer 1 nearest the input first"),
-            (mistaken("no backward pass"), "has no gradients yet"),
-            (mistaken("ones as upstream"), "model.backward(loss.backward())"),
-            (mistaken("squared"), "np.linalg.norm"),
-            (mistaken("a list"), "expected a numpy array"),
+            (mistaken(weight_gradient_norms, "biases too"), "not the biases b"),
+            (mistaken(weight_gradient_norms, "last layer first"),
+             "layer 1 nearest the input first"),
+            (mistaken(weight_gradient_norms, "no backward pass"), "has no gradients yet"),
+            (mistaken(weight_gradient_norms, "ones as upstream"),
+             "model.backward(loss.backward())"),
+            (mistaken(weight_gradient_norms, "squared"), "np.linalg.norm"),
+            (mistaken(weight_gradient_norms, "a list"), "expected a numpy array"),
         ],
     ),
     "4.3": (

@@ -1,7 +1,7 @@
 """Notebook 05's exercises: right answers pass, typical wrong answers fail with a hint."""
 
 import numpy as np
-from exercise_cases import exercise_tests
+from exercise_cases import exercise_tests, mistaken
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -43,10 +43,6 @@ def leaky_relu_gate(z, upstream, alpha, mistake=None):
     if mistake == "downstream only":
         return upstream * local
     return (output, upstream * local)
-
-
-def mistaken(function, mistake):
-    return lambda *args, **kwargs: function(*args, **kwargs, mistake=mistake)
 
 
 RIGHT_AND_WRONG = {

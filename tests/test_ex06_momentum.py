@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from exercise_cases import exercise_tests
+from exercise_cases import exercise_tests, mistaken
 
 from coursekit.exercises import check
 
@@ -68,37 +68,33 @@ RIGHT_AND_WRONG = {
     "6.1": (
         momentum_update,
         [
-            (lambda **a: momentum_update(**a, mistake="no beta"), "beta * v + grad"),
-            (lambda **a: momentum_update(**a, mistake="old velocity"), "with the NEW velocity"),
-            (lambda **a: momentum_update(**a, mistake="uphill"), "w_new = w - lr * v_new"),
-            (lambda **a: momentum_update(**a, mistake="lr in velocity"),
-             "without the learning rate"),
-            (lambda **a: momentum_update(**a, mistake="swapped"), "in that order"),
-            (lambda **a: momentum_update(**a, mistake="in place"), "in place"),
+            (mistaken(momentum_update, "no beta"), "beta * v + grad"),
+            (mistaken(momentum_update, "old velocity"), "with the NEW velocity"),
+            (mistaken(momentum_update, "uphill"), "w_new = w - lr * v_new"),
+            (mistaken(momentum_update, "lr in velocity"), "without the learning rate"),
+            (mistaken(momentum_update, "swapped"), "in that order"),
+            (mistaken(momentum_update, "in place"), "in place"),
             (lambda **a: a["w"] - a["lr"] * a["grad"], "expected a tuple of 2 values"),
         ],
     ),
     "6.2": (
         nesterov_update,
         [
-            (lambda **a: nesterov_update(**a, mistake="at w"), "look-ahead point"),
-            (lambda **a: nesterov_update(**a, mistake="no lr"), "w - lr * beta * v"),
-            (lambda **a: nesterov_update(**a, mistake="wrong way"), "w - lr * beta * v"),
-            (lambda **a: nesterov_update(**a, mistake="from look-ahead"),
-             "w_new = w - lr * v_new"),
+            (mistaken(nesterov_update, "at w"), "look-ahead point"),
+            (mistaken(nesterov_update, "no lr"), "w - lr * beta * v"),
+            (mistaken(nesterov_update, "wrong way"), "w - lr * beta * v"),
+            (mistaken(nesterov_update, "from look-ahead"), "w_new = w - lr * v_new"),
         ],
     ),
     "6.3": (
         measured_rate,
         [
-            (lambda path, minimum: measured_rate(path, minimum, "whole path"), "second half"),
-            (lambda path, minimum: measured_rate(path, minimum, "last ratio"), "geometric mean"),
-            (lambda path, minimum: measured_rate(path, minimum, "arithmetic mean"),
-             "geometric mean"),
-            (lambda path, minimum: measured_rate(path, minimum, "no root"), "** (1 / (len(d)"),
-            (lambda path, minimum: measured_rate(path, minimum, "loss"), "distances"),
-            (lambda path, minimum: measured_rate(path, minimum, "no minimum"),
-             "subtract the minimum"),
+            (mistaken(measured_rate, "whole path"), "second half"),
+            (mistaken(measured_rate, "last ratio"), "geometric mean"),
+            (mistaken(measured_rate, "arithmetic mean"), "geometric mean"),
+            (mistaken(measured_rate, "no root"), "** (1 / (len(d)"),
+            (mistaken(measured_rate, "loss"), "distances"),
+            (mistaken(measured_rate, "no minimum"), "subtract the minimum"),
             (lambda path, minimum: list(measured_rate(path, minimum) for _ in range(2)),
              "expected a number"),
         ],

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from exercise_cases import assert_passes, exercise_tests
+from exercise_cases import assert_passes, exercise_tests, mistaken
 
 from coursekit.exercises import check
 from coursekit.exercises.framework import NotAnswered
@@ -62,10 +62,6 @@ RIGHT_CHOICES = {
 
 def choices_with(task, pair):
     return {**RIGHT_CHOICES, task: pair}
-
-
-def mistaken(function, mistake):
-    return lambda *args, **kwargs: function(*args, **kwargs, mistake=mistake)
 
 
 RIGHT_AND_WRONG = {

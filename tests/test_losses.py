@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from test_layers import STEP, TOLERANCE, fast, seeds, signed
 
 from coursekit.gradcheck import numerical_gradient, rel_error
 from coursekit.nn import (
@@ -17,16 +18,7 @@ from coursekit.nn import (
 )
 from coursekit.tensor import Tensor, binary_cross_entropy_with_logits, cross_entropy
 
-TOLERANCE = 1e-7
-STEP = 1e-5  # see tests/test_layers.py: each entry is measured to about 1e-11
-fast = settings(max_examples=60, deadline=None)
 sizes = st.integers(1, 5)
-seeds = st.integers(0, 2**32 - 1)
-
-
-def signed(rng, shape):
-    """Numbers of size 0.5 to 1.5 with random signs."""
-    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 1.5, shape)
 
 
 def example(loss_name, rng, n, c):

@@ -2,20 +2,9 @@
 
 import numpy as np
 import pytest
+from lectures import LOGISTIC_POINT, add_multiply, logistic
 
 from coursekit import Tensor, numerical_gradient, trace
-
-
-def add_multiply(x, y, z):
-    q = (x + y).named("q")
-    return q * z
-
-
-def logistic(w0, x0, w1, x1, b):
-    return 1 / (1 + (-(w0 * x0 + w1 * x1 + b)).exp())
-
-
-LOGISTIC_POINT = dict(w0=2.0, x0=-1.0, w1=-3.0, x1=-2.0, b=-3.0)
 
 
 def test_trace_of_add_multiply_gives_the_lecture_values_and_gradients():
