@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from lectures import LOGISTIC_POINT, logistic  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -47,12 +48,7 @@ from coursekit.explorers.momentum import quadratic, rosenbrock, walks_figure  # 
 from coursekit.explorers.vanishing import deep_network  # noqa: E402
 from coursekit.nn import Linear, SoftmaxCrossEntropyLoss  # noqa: E402
 
-LECTURE_POINT = dict(w0=2.0, x0=-1.0, w1=-3.0, x1=-2.0, b=-3.0)
 QUICK = settings(max_examples=50, deadline=None)
-
-
-def logistic(w0, x0, w1, x1, b):
-    return 1 / (1 + (-(w0 * x0 + w1 * x1 + b)).exp())
 
 
 def central_difference(f, x, h=1e-6):
@@ -82,7 +78,7 @@ def assert_titled_labelled_and_white(figure):
 
 
 def test_stepper_runs_the_backward_pass_when_the_graph_has_no_gradients_yet():
-    g = trace(logistic, **LECTURE_POINT)
+    g = trace(logistic, **LOGISTIC_POINT)
     view = stepper_view(g, 0)
     assert g.has_gradients
     assert (view.step, view.steps) == (0, 8)
@@ -91,7 +87,7 @@ def test_stepper_runs_the_backward_pass_when_the_graph_has_no_gradients_yet():
 
 
 def test_stepper_steps_carry_the_lectures_numbers_from_the_output_back():
-    g = trace(logistic, **LECTURE_POINT)
+    g = trace(logistic, **LOGISTIC_POINT)
     first, exp_step, last = stepper_view(g, 1), stepper_view(g, 3), stepper_view(g, 8)
     assert first.sentences == ("t7: upstream × local = downstream: 1 × -0.534 = -0.534",)
     assert exp_step.sentences == ("t5: upstream × local = downstream: -0.534 × 0.368 = -0.197",)
@@ -105,13 +101,13 @@ def test_stepper_steps_carry_the_lectures_numbers_from_the_output_back():
 
 
 def test_stepper_says_how_far_the_steps_go_when_asked_for_too_many():
-    g = trace(logistic, **LECTURE_POINT)
+    g = trace(logistic, **LOGISTIC_POINT)
     with pytest.raises(ValueError, match="from 0 .* to 8"):
         stepper_view(g, 9)
 
 
 def test_backward_stepper_buttons_move_the_slider_and_redraw_the_graph():
-    stepper = backward_stepper(trace(logistic, **LECTURE_POINT))
+    stepper = backward_stepper(trace(logistic, **LOGISTIC_POINT))
     controls = controls_of(stepper)
     slider, back, forward = controls["step"], controls["◀ previous"], controls["next ▶"]
     (picture,) = widgets_of(stepper, "HTML")
@@ -131,7 +127,7 @@ def test_backward_stepper_buttons_move_the_slider_and_redraw_the_graph():
 
 
 def test_sigmoid_view_at_the_lecture_point_gives_the_lecture_numbers():
-    view = sigmoid_view(**LECTURE_POINT)
+    view = sigmoid_view(**LOGISTIC_POINT)
     assert round(view.output, 2) == 0.73
     lecture = {"w0": -0.20, "x0": 0.39, "w1": -0.39, "x1": -0.59, "b": 0.20}
     for grads in (view.gates_grads, view.single_grads):
@@ -141,7 +137,7 @@ def test_sigmoid_view_at_the_lecture_point_gives_the_lecture_numbers():
 
 
 def test_sigmoid_view_draws_the_gates_on_one_side_and_a_single_sigmoid_on_the_other():
-    view = sigmoid_view(**LECTURE_POINT)
+    view = sigmoid_view(**LOGISTIC_POINT)
     assert all(gate in view.gates_svg for gate in ("exp", "1/x", "+1", "*-1"))
     assert ">σ<" in view.single_svg and "exp" not in view.single_svg
     for svg in (view.gates_svg, view.single_svg):
@@ -151,7 +147,7 @@ def test_sigmoid_view_draws_the_gates_on_one_side_and_a_single_sigmoid_on_the_ot
 @QUICK
 @given(st.lists(st.floats(-4, 4), min_size=5, max_size=5))
 def test_both_sigmoid_graphs_give_the_gradients_of_central_differences(numbers):
-    point = dict(zip(LECTURE_POINT, numbers))
+    point = dict(zip(LOGISTIC_POINT, numbers))
     view = sigmoid_view(**point)
 
     def f(name, value):
