@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import SOLUTION_BEGIN, SOLUTION_END, cell_role, masters
+from .course import SOLUTION_BEGIN, SOLUTION_END, cell_role, masters, source_text
 
 __all__ = ["student_version", "release", "outdated", "ReleaseReport", "notebook_text"]
 
@@ -44,7 +44,7 @@ def student_version(master: dict, name: str = "notebook") -> dict:
         if role == "answer":
             where = f"{name}, cell {index} (exercise {exercise_id})"
             stub = _stub(exercise_id)
-            cell["source"] = _lines(_replace_solutions(_text(cell["source"]), stub, where))
+            cell["source"] = _lines(_replace_solutions(source_text(cell["source"]), stub, where))
         if role in ("answer", "check"):
             cell["outputs"] = []
             cell["execution_count"] = None
@@ -150,10 +150,6 @@ def _back_up(path: Path) -> Path:
         number += 1
     backup.write_bytes(path.read_bytes())
     return backup
-
-
-def _text(source: str | list[str]) -> str:
-    return source if isinstance(source, str) else "".join(source)
 
 
 def _lines(text: str) -> list[str]:

@@ -12,10 +12,18 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["masters", "master_path", "solution_of", "cell_role", "SOLUTION_BEGIN", "SOLUTION_END"]
+__all__ = [
+    "masters", "master_path", "solution_of", "cell_role", "notebook_of", "source_text",
+    "exercise_order", "SOLUTION_BEGIN", "SOLUTION_END", "PASS_LINE",
+]
 
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
 SOLUTION_END = "### END SOLUTION"
+
+# The line `coursekit.exercises.check` prints when every check of an exercise passes (a regex
+# over one line). It lives here, not next to `check`, because importing coursekit.exercises
+# imports every exercise module (and the numeric library behind them); grading only needs this.
+PASS_LINE = r"Exercise \S+ \(.*\): all \d+ checks? passed"
 
 
 def masters() -> list[Path]:
@@ -34,9 +42,25 @@ def master_path(name: str) -> Path:
 
 
 def cell_role(cell: dict) -> tuple[str | None, str | None]:
-    """(exercise id, role) of a cell, or (None, None) for ordinary cells."""
-    meta = cell.get("metadata", {}).get("coursekit", {})
+    """(exercise id, role) of a cell, or (None, None) for ordinary cells (and for cells whose
+    metadata is damaged)."""
+    meta = _coursekit_metadata(cell)
     return meta.get("exercise"), meta.get("role")
+
+
+def notebook_of(notebook: dict) -> str | None:
+    """The course notebook a notebook says it is (`metadata.coursekit.notebook`), if it says."""
+    return _coursekit_metadata(notebook).get("notebook")
+
+
+def source_text(source: str | list[str]) -> str:
+    """A cell's source as one string (Jupyter stores it as a string or a list of lines)."""
+    return source if isinstance(source, str) else "".join(source)
+
+
+def exercise_order(exercise_id: str) -> tuple[int, ...]:
+    """A sort key for exercise ids that puts "1.2" before "1.10"."""
+    return tuple(int(part) for part in exercise_id.split(".") if part.isdigit())
 
 
 def solution_of(exercise_id: str) -> str:
@@ -54,13 +78,16 @@ def _solutions() -> dict[str, str]:
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             exercise_id, role = cell_role(cell)
             if role == "answer":
-                found.setdefault(exercise_id, []).append(_without_markers(_source(cell)))
+                source = _without_markers(source_text(cell["source"]))
+                found.setdefault(exercise_id, []).append(source)
     return {exercise_id: "\n\n".join(parts) for exercise_id, parts in found.items()}
 
 
-def _source(cell: dict) -> str:
-    source = cell["source"]
-    return source if isinstance(source, str) else "".join(source)
+def _coursekit_metadata(node: dict) -> dict:
+    """The `coursekit` metadata of a cell or notebook; {} when missing or not a dict."""
+    metadata = node.get("metadata")
+    course = metadata.get("coursekit") if isinstance(metadata, dict) else None
+    return course if isinstance(course, dict) else {}
 
 
 def _without_markers(source: str) -> str:

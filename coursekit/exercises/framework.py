@@ -20,8 +20,11 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..course import PASS_LINE, exercise_order, solution_of
+
 __all__ = [
-    "Case", "Exercise", "exercise", "calls", "entry", "check", "hint", "exercises", "NotAnswered"
+    "Case", "Exercise", "exercise", "calls", "entry", "check", "hint", "exercises", "NotAnswered",
+    "PASS_LINE",
 ]
 
 
@@ -127,6 +130,7 @@ def check(id: str, answer: object) -> None:
         problem = difference(got, case.expected, case.tolerance)
         if problem:
             raise AssertionError(f"{where}: {problem}{_hint_line(case)}")
+    # The grader compares only lines that match PASS_LINE: keep the two in step.
     print(f"{ex.name}: all {len(cases)} checks passed")
 
 
@@ -140,8 +144,6 @@ def hint(id: str) -> None:
         if shown + 1 == len(ex.hints):
             print(f'That was the last hint. hint("{id}") once more shows the solution.')
         return
-    from ..course import solution_of
-
     print(
         f"Solution of {ex.name}. It will not count as your own work: read it, close it, and\n"
         "write the answer again yourself a little later.\n"
@@ -202,13 +204,9 @@ def _lookup(id: str) -> Exercise:
     if not isinstance(id, str):
         raise TypeError(f'exercise ids are text, like check("1.2", answer); got {id!r}')
     if id not in _EXERCISES:
-        known = ", ".join(sorted(_EXERCISES, key=_id_order))
+        known = ", ".join(sorted(_EXERCISES, key=exercise_order))
         raise KeyError(f"there is no exercise {id!r}; the exercises are {known}")
     return _EXERCISES[id]
-
-
-def _id_order(id: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in id.split(".") if part.isdigit())
 
 
 def _hint_line(case: Case) -> str:

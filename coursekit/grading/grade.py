@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..course import PASS_LINE
 from ..release import notebook_text
 from .rebuild import ExerciseCells, Master, answers_of, load_master, rebuild
 from .run import DEFAULT_LIMITS, CellResult, Limits, Run, run_notebook
@@ -26,8 +27,9 @@ from .submissions import MAX_BYTES, Submission, SubmissionError, read_submission
 __all__ = ["ExerciseResult", "Graded", "grade_submission", "grade_all", "progress_bar"]
 
 # A check cell passes when it raises nothing and prints what the master printed. Only the checks'
-# own pass lines are compared, so a print left in an answer does not cost the exercise.
-PASS_LINES_ONLY = [(r"(?m)^(?!Exercise \S+ \(.*\): all \d+ checks? passed$).*\n?", "")]
+# own pass lines (the line `check` prints) are compared, so a print left in an answer does not
+# cost the exercise.
+PASS_LINES_ONLY = [(rf"(?m)^(?!{PASS_LINE}$).*\n?", "")]
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,9 @@ def grade_submission(
     while True:  # each pass leaves out one more exercise, so this ends
         runs += 1
         run = _run(master, rebuild(master, answers, set(left_out)), limits)
-        scored = {id: _score(ex, run, limits) for id, ex in master.exercises.items()}
-        scored.update(left_out)
         stop = _first_stop(run)
+        scored = {id: left_out[id] if id in left_out else _score(ex, run, stop, limits)
+                  for id, ex in master.exercises.items()}
         passed = {id for id, result in scored.items() if result.status == "passed"}
         culprit = master.blame(stop.index, passed) if stop else None
         if culprit is None or culprit in left_out:
@@ -123,14 +125,16 @@ def _first_stop(run: Run) -> CellResult | None:
     return next((cell for cell in run.cells if cell.stopped), None)
 
 
-def _score(ex: ExerciseCells, run: Run, limits: Limits) -> ExerciseResult:
+def _score(
+    ex: ExerciseCells, run: Run, stop: CellResult | None, limits: Limits
+) -> ExerciseResult:
+    """How one exercise fared in a run; `stop` is the run's first stop (see _first_stop)."""
     checks = [run.cell(index) for index in ex.check_cells]
     if not checks:
         return _result(ex, "error", "the master has no check for this exercise")
     if all(check is not None and check.passed for check in checks):
         return _result(ex, "passed")
     failed = next(check for check in checks if check is None or not check.passed)
-    stop = _first_stop(run)
     if failed is None or (stop is not None and stop.index < failed.index):
         where = f", in cell {stop.index}: {_describe(stop, limits)}" if stop else ""
         return _result(ex, "error", f"this check could not run fairly: the notebook went wrong "

@@ -12,9 +12,9 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
-from ..course import cell_role, master_path
+from ..course import cell_role, master_path, source_text
 from ..release import student_version
 
 __all__ = ["ExerciseCells", "Master", "Answers", "load_master", "answers_of", "rebuild"]
@@ -47,7 +47,7 @@ class Master:
     @property
     def has_reference_outputs(self) -> bool:
         """Whether the master was run (`coursekit refresh`), so checks' outputs are compared."""
-        cells = [self._code_cells()[index] for ex in self.exercises.values()
+        cells = [self.code_cells[index] for ex in self.exercises.values()
                  for index in ex.check_cells]
         return all(cell.get("execution_count") is not None for cell in cells)
 
@@ -57,15 +57,17 @@ class Master:
         An answer or check cell belongs to its exercise. Any other cell could have been broken by
         an earlier answer: blame the nearest exercise before it that did not pass.
         """
-        exercise_id, role = cell_role(self._code_cells()[index])
+        exercise_id, role = cell_role(self.code_cells[index])
         if exercise_id in self.exercises and role in ("answer", "check", "instructor"):
             return exercise_id
         earlier = [ex.id for ex in self.exercises.values()
                    if min(ex.answer_cells, default=index) < index and ex.id not in passed]
         return earlier[-1] if earlier else None
 
-    def _code_cells(self) -> list[dict]:
-        return [cell for cell in self.notebook["cells"] if cell["cell_type"] == "code"]
+    @cached_property
+    def code_cells(self) -> list[dict]:
+        """The master's code cells, in order: nbval's "Cell N" is code_cells[N]."""
+        return _code_cells(self.notebook)
 
 
 @dataclass
@@ -83,7 +85,7 @@ def load_master(name: str) -> Master:
 
     path = master_path(name)
     notebook = json.loads(path.read_text(encoding="utf-8"))
-    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    code = _code_cells(notebook)
     roles = [cell_role(cell) for cell in code]
     titles = {id: ex.title for id, ex in exercises().items()}
 
@@ -100,7 +102,7 @@ def load_master(name: str) -> Master:
             exercise_id, titles.get(exercise_id, ""), float(points),
             tuple(code[index]["id"] for index in answers), answers, checks,
         )
-    stubs = {cell["id"]: _text(cell["source"])
+    stubs = {cell["id"]: source_text(cell["source"])
              for cell in student_version(notebook, path.name)["cells"]
              if cell_role(cell)[1] == "answer"}
     return Master(path.stem, notebook, found, stubs)
@@ -116,13 +118,13 @@ def answers_of(master: Master, submission: dict) -> Answers:
             candidates = [
                 cell for cell in cells
                 if cell.get("id") == answer_id
-                or (single and _role(cell) == (ex.id, "answer"))
+                or (single and cell_role(cell) == (ex.id, "answer"))
             ]
             problem = _problem(ex.id, candidates)
             if problem:
                 answers.anomalies.setdefault(ex.id, problem)
             else:
-                answers.sources[answer_id] = _text(candidates[0].get("source", ""))
+                answers.sources[answer_id] = source_text(candidates[0].get("source", ""))
     return answers
 
 
@@ -148,6 +150,10 @@ def rebuild(master: Master, answers: Answers, stubbed: set[str] = frozenset()) -
     return notebook
 
 
+def _code_cells(notebook: dict) -> list[dict]:
+    return [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+
+
 def _problem(exercise_id: str, candidates: list[dict]) -> str:
     """Why the answer cells found for an exercise cannot be graded, or "" if they can."""
     if not candidates:
@@ -161,13 +167,3 @@ def _problem(exercise_id: str, candidates: list[dict]) -> str:
         return (f"the answer cell of exercise {exercise_id} was turned into a {kind} cell; "
                 "change it back to a Code cell")
     return ""
-
-
-def _role(cell: dict) -> tuple[str | None, str | None]:
-    metadata = cell.get("metadata")
-    return cell_role(cell) if isinstance(metadata, dict) and isinstance(
-        metadata.get("coursekit", {}), dict) else (None, None)
-
-
-def _text(source: str | list[str]) -> str:
-    return source if isinstance(source, str) else "".join(source)

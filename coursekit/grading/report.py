@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
+from ..course import exercise_order
 from .grade import Graded
 
 __all__ = ["Row", "COLUMNS", "rows_of", "write_gradebook", "read_gradebook", "merge_gradebooks",
@@ -38,8 +39,8 @@ class Row:
     @property
     def key(self) -> tuple:
         """The gradebook's order: by student, notebook, exercise (1.2 before 1.10), file."""
-        order = tuple(int(part) for part in self.exercise.split(".") if part.isdigit())
-        return self.student, self.notebook, order, self.exercise, self.submission
+        return (self.student, self.notebook, exercise_order(self.exercise), self.exercise,
+                self.submission)
 
 
 COLUMNS = tuple(column.name for column in fields(Row))

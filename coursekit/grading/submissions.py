@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..course import masters
+from ..course import masters, notebook_of
 
 __all__ = ["Submission", "SubmissionError", "find_submissions", "in_shard", "read_submission",
            "MAX_BYTES"]
@@ -32,7 +32,7 @@ class Submission:
     @property
     def guessed_notebook(self) -> str:
         """The notebook the file name suggests, before its contents are read."""
-        return self.path.stem.split("__", 1)[-1]
+        return _guessed_notebook(self.path)
 
 
 class SubmissionError(ValueError):
@@ -96,17 +96,20 @@ def _student(path: Path) -> str:
     return prefix if found else path.parent.resolve().name
 
 
+def _guessed_notebook(path: Path) -> str:
+    """The notebook a file name suggests: its stem, after any `student__`."""
+    return path.stem.split("__", 1)[-1]
+
+
 def _notebook_name(notebook: dict, path: Path) -> str:
     known = [master.stem for master in masters()]
-    metadata = notebook.get("metadata")
-    course = metadata.get("coursekit") if isinstance(metadata, dict) else None
-    claimed = course.get("notebook") if isinstance(course, dict) else None
+    claimed = notebook_of(notebook)
     if claimed in known:
         return claimed
     if claimed is not None:
         raise SubmissionError(f"the notebook says it is {claimed!r}, which is not a notebook of "
                               f"this course ({', '.join(known)})")
-    guessed = Submission("", path).guessed_notebook
+    guessed = _guessed_notebook(path)
     if guessed in known:
         return guessed
     raise SubmissionError(
