@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from .course import MASTERS_ENV, MastersMissing
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description=__doc__)
@@ -20,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     release.add_argument("--out", default="notebooks", help="folder for the student notebooks")
     release.add_argument(
         "--check", action="store_true", help="only report notebooks that differ; exit 1 if any"
+    )
+    release.add_argument(
+        "--solutions", action="store_true",
+        help="keep the worked solutions (a self-study edition; never give it to a graded class)",
     )
     release.add_argument(
         "--overwrite",
@@ -55,33 +61,45 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("gradebooks", nargs="+", metavar="GRADEBOOK")
     merge.add_argument("--out", default="grades/gradebook.csv", help="the merged gradebook")
 
+    for command in (release, refresh, grade):
+        command.add_argument(
+            "--masters", metavar="DIR",
+            help="the instructor masters (default: $COURSEKIT_MASTERS, else the instructor/ "
+            "folder of the course repository coursekit runs from)",
+        )
+
     args = parser.parse_args(argv)
+    if getattr(args, "masters", None):
+        os.environ[MASTERS_ENV] = str(Path(args.masters).resolve())
     try:
         if args.command == "release":
-            return _release(args.notebooks, Path(args.out), args.check, args.overwrite)
+            return _release(args.notebooks, Path(args.out), args.check, args.overwrite,
+                            args.solutions)
         if args.command == "grade":
             return _grade(args)
         if args.command == "merge":
             return _merge([Path(path) for path in args.gradebooks], Path(args.out))
         return _refresh(args.notebooks)
-    except KeyError as unknown:  # an unknown notebook name: the message lists the known ones
+    except (KeyError, MastersMissing) as unknown:  # the message lists what there is
         print(f"coursekit {args.command}: {unknown.args[0]}", file=sys.stderr)
         return 2
 
 
-def _release(names: list[str], out: Path, check_only: bool, overwrite: bool) -> int:
+def _release(
+    names: list[str], out: Path, check_only: bool, overwrite: bool, solutions: bool
+) -> int:
     from .course import master_path
     from .release import outdated, release
 
     sources = [master_path(name) for name in names] or None
     if check_only:
-        stale = outdated(out, sources)
+        stale = outdated(out, sources, solutions=solutions)
         for path in stale:
             print(f"out of date: {path} (run `coursekit release --out {out}`)")
         if not stale:
             print(f"{out}: every student notebook matches its master")
         return 1 if stale else 0
-    report = release(out, sources, overwrite=overwrite)
+    report = release(out, sources, overwrite=overwrite, solutions=solutions)
     for path in report.written:
         print(f"wrote {path}")
     for path in report.backups:

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import SOLUTION_BEGIN, SOLUTION_END, cell_role, masters, source_text
+from .course import SOLUTION_BEGIN, SOLUTION_END, cell_role, masters, source_text, without_markers
 
 __all__ = ["student_version", "release", "outdated", "ReleaseReport", "notebook_text"]
 
@@ -33,18 +33,21 @@ class ReleaseReport:
     backups: list[Path] = field(default_factory=list)
 
 
-def student_version(master: dict, name: str = "notebook") -> dict:
-    """The student version of a master notebook (a notebook as parsed JSON)."""
+def student_version(master: dict, name: str = "notebook", solutions: bool = False) -> dict:
+    """The student version of a master notebook (a notebook as parsed JSON); with `solutions`,
+    the self-study edition, whose answer cells keep their worked solutions."""
     notebook = copy.deepcopy(master)
     cells = []
     for index, cell in enumerate(notebook["cells"]):
         exercise_id, role = cell_role(cell)
         if role == "instructor":
             continue
-        if role == "answer":
+        if role == "answer" and not solutions:
             where = f"{name}, cell {index} (exercise {exercise_id})"
             stub = _stub(exercise_id)
             cell["source"] = _lines(_replace_solutions(source_text(cell["source"]), stub, where))
+        if role == "answer" and solutions:
+            cell["source"] = _lines(without_markers(source_text(cell["source"])))
         if role in ("answer", "check"):
             cell["outputs"] = []
             cell["execution_count"] = None
@@ -55,7 +58,10 @@ def student_version(master: dict, name: str = "notebook") -> dict:
 
 
 def release(
-    out_dir: Path | str, sources: list[Path] | None = None, overwrite: bool = False
+    out_dir: Path | str,
+    sources: list[Path] | None = None,
+    overwrite: bool = False,
+    solutions: bool = False,
 ) -> ReleaseReport:
     """Write the student version of every master into out_dir, never losing a student's edits."""
     out_dir = Path(out_dir)
@@ -63,7 +69,7 @@ def release(
     report = ReleaseReport()
     for master_path in sources or masters():
         target = out_dir / master_path.name
-        text = _released_text(master_path)
+        text = _released_text(master_path, solutions)
         if target.exists():
             current = target.read_text(encoding="utf-8")
             if current == text:
@@ -79,13 +85,17 @@ def release(
     return report
 
 
-def outdated(out_dir: Path | str, sources: list[Path] | None = None) -> list[Path]:
+def outdated(
+    out_dir: Path | str, sources: list[Path] | None = None, solutions: bool = False
+) -> list[Path]:
     """The student notebooks in out_dir that are missing or differ from a fresh release."""
     out_dir = Path(out_dir)
     stale = []
     for master_path in sources or masters():
         target = out_dir / master_path.name
-        if not target.exists() or target.read_text(encoding="utf-8") != _released_text(master_path):
+        if not target.exists() or target.read_text(encoding="utf-8") != _released_text(
+            master_path, solutions
+        ):
             stale.append(target)
     return stale
 
@@ -95,9 +105,9 @@ def notebook_text(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _released_text(master_path: Path) -> str:
+def _released_text(master_path: Path, solutions: bool = False) -> str:
     master = json.loads(master_path.read_text(encoding="utf-8"))
-    return notebook_text(student_version(master, master_path.name))
+    return notebook_text(student_version(master, master_path.name, solutions))
 
 
 def _stub(exercise_id: str) -> str:

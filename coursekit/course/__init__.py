@@ -1,20 +1,24 @@
 """The course's instructor masters: notebooks with solutions and reference outputs.
 
-They ship inside the package, so `coursekit release` and `coursekit grade` find them wherever
-coursekit is installed. Cells are recognised by metadata, never by position:
+The masters are instructor material and never ship with the package that students install (pip,
+Binder, JupyterLite): they live in the `instructor/` folder of the course repository, beside
+`coursekit/`. `coursekit release`, `refresh` and `grade` find them there when coursekit runs from
+that checkout, or in the folder named by `--masters` or the COURSEKIT_MASTERS variable. Cells are
+recognised by metadata, never by position:
 `{"coursekit": {"exercise": "1.2", "role": "answer" | "check" | "instructor", "points": 2}}`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 __all__ = [
-    "masters", "master_path", "solution_of", "cell_role", "notebook_of", "source_text",
-    "exercise_order", "SOLUTION_BEGIN", "SOLUTION_END", "PASS_LINE",
+    "masters", "master_path", "masters_folder", "MastersMissing", "MASTERS_ENV", "solution_of",
+    "cell_role", "notebook_of", "source_text",
+    "exercise_order", "without_markers", "SOLUTION_BEGIN", "SOLUTION_END", "PASS_LINE",
 ]
 
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
@@ -26,18 +30,39 @@ SOLUTION_END = "### END SOLUTION"
 PASS_LINE = r"Exercise \S+ \(.*\): all \d+ checks? passed"
 
 
-def masters() -> list[Path]:
+MASTERS_ENV = "COURSEKIT_MASTERS"
+_CHECKOUT_MASTERS = Path(__file__).resolve().parents[2] / "instructor"
+
+
+class MastersMissing(LookupError):
+    """This install has no instructor masters (a student's install never has them)."""
+
+
+def masters_folder(folder: Path | str | None = None) -> Path:
+    """Where the masters are: `folder`, else $COURSEKIT_MASTERS, else the checkout's instructor/."""
+    chosen = folder or os.environ.get(MASTERS_ENV) or _CHECKOUT_MASTERS
+    path = Path(chosen)
+    if not any(path.glob("[0-9][0-9]_*.ipynb")):
+        raise MastersMissing(
+            f"no instructor masters in {path}: they are not part of the student install; pass "
+            f"--masters DIR (or set {MASTERS_ENV}) to the instructor/ folder of the course "
+            "repository"
+        )
+    return path
+
+
+def masters(folder: Path | str | None = None) -> list[Path]:
     """The master notebooks, in course order."""
-    return sorted(Path(str(files(__name__))).glob("[0-9][0-9]_*.ipynb"))
+    return sorted(masters_folder(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
-def master_path(name: str) -> Path:
+def master_path(name: str, folder: Path | str | None = None) -> Path:
     """The master whose file name (with or without .ipynb) or notebook id is `name`."""
     stem = name.removesuffix(".ipynb")
-    for path in masters():
+    for path in masters(folder):
         if path.stem == stem:
             return path
-    known = ", ".join(path.stem for path in masters())
+    known = ", ".join(path.stem for path in masters(folder))
     raise KeyError(f"there is no course notebook {name!r}; the notebooks are {known}")
 
 
@@ -78,7 +103,7 @@ def _solutions() -> dict[str, str]:
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             exercise_id, role = cell_role(cell)
             if role == "answer":
-                source = _without_markers(source_text(cell["source"]))
+                source = without_markers(source_text(cell["source"]))
                 found.setdefault(exercise_id, []).append(source)
     return {exercise_id: "\n\n".join(parts) for exercise_id, parts in found.items()}
 
@@ -90,6 +115,7 @@ def _coursekit_metadata(node: dict) -> dict:
     return course if isinstance(course, dict) else {}
 
 
-def _without_markers(source: str) -> str:
+def without_markers(source: str) -> str:
+    """An answer cell's source with the solution markers taken out (the worked solution)."""
     markers = (SOLUTION_BEGIN, SOLUTION_END)
     return "\n".join(line for line in source.splitlines() if line.strip() not in markers)

@@ -20,7 +20,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ..course import PASS_LINE, exercise_order, solution_of
+from ..course import PASS_LINE, MastersMissing, exercise_order, solution_of
 
 __all__ = [
     "Case", "Exercise", "exercise", "calls", "entry", "check", "hint", "exercises", "NotAnswered",
@@ -135,20 +135,27 @@ def check(id: str, answer: object) -> None:
 
 
 def hint(id: str) -> None:
-    """Print the next hint for exercise `id`; after the last one, the solution (with a warning)."""
+    """Print the next hint for exercise `id`. After the last one, the solution, but only where
+    the instructor masters are installed (self-study); a class's install has no solutions."""
     ex = _lookup(id)
     shown = _HINTS_SHOWN.get(id, 0)
     if shown < len(ex.hints):
         _HINTS_SHOWN[id] = shown + 1
         print(f"Hint {shown + 1} of {len(ex.hints)} for {ex.name}: {ex.hints[shown]}")
         if shown + 1 == len(ex.hints):
-            print(f'That was the last hint. hint("{id}") once more shows the solution.')
+            print(f"That was the last hint for {ex.name}.")
+        return
+    try:
+        solution = solution_of(id)
+    except MastersMissing:
+        print(f"There are no more hints for {ex.name}, and this install has no solutions: "
+              "reread the hints above, or ask your instructor.")
         return
     print(
         f"Solution of {ex.name}. It will not count as your own work: read it, close it, and\n"
         "write the answer again yourself a little later.\n"
     )
-    print(solution_of(id))
+    print(solution)
 
 
 def difference(got: object, expected: object, tolerance: float = 1e-6) -> str:
