@@ -141,7 +141,6 @@ def _shard(text: str) -> tuple[int, int]:
 def _grade(args: argparse.Namespace) -> int:
     from .grading import Limits, find_submissions, grade_all, in_shard
     from .grading.grade import progress_bar
-    from .grading.rebuild import load_master
     from .grading.report import rows_of, summary, write_feedback, write_gradebook
 
     try:
@@ -161,11 +160,6 @@ def _grade(args: argparse.Namespace) -> int:
     write_gradebook(rows, out / "gradebook.csv")
     write_feedback(graded, out / "feedback")
     print(summary(rows))
-    unrun = sorted({item.notebook for item in graded if item.results
-                    and not load_master(item.notebook).has_reference_outputs})
-    for name in unrun:
-        print(f"note: the master {name} has no stored outputs, so its checks were graded on "
-              "errors alone; run `coursekit refresh` to store them")
     print(f"wrote {out / 'gradebook.csv'} and {len({g.submission.student for g in graded})} "
           f"feedback files in {out / 'feedback'}")
     return 0

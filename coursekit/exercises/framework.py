@@ -14,17 +14,20 @@ to equal everything does not pass.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 
 from ..course import PASS_LINE, MastersMissing, exercise_order, solution_of
+from .wire import Opaque
 
 __all__ = [
     "Case", "Exercise", "exercise", "calls", "entry", "check", "hint", "exercises", "NotAnswered",
-    "PASS_LINE",
+    "PASS_LINE", "hidden_arguments",
 ]
 
 
@@ -59,6 +62,20 @@ class NotAnswered(AssertionError):
 
 _EXERCISES: dict[str, Exercise] = {}
 _HINTS_SHOWN: dict[str, int] = {}
+# Hidden cases: argument sets the grader adds to `calls` (by the answer's name), never shipped.
+_HIDDEN_ARGUMENTS: ContextVar[dict[str, list[dict]] | None] = ContextVar(
+    "hidden_arguments", default=None
+)
+
+
+@contextmanager
+def hidden_arguments(by_name: dict[str, list[dict]]) -> Iterator[None]:
+    """Within this block, `calls(answer, name, ...)` also tries the argument sets by_name[name]."""
+    token = _HIDDEN_ARGUMENTS.set(by_name)
+    try:
+        yield
+    finally:
+        _HIDDEN_ARGUMENTS.reset(token)
 
 
 def exercise(id: str, title: str, hints: tuple[str, ...] = ()) -> Callable:
@@ -86,18 +103,23 @@ def calls(
     hint: str = "",
     tolerance: float = 1e-6,
 ) -> list[Case]:
-    """One case per set of keyword arguments: answer(**args) should give reference(**args)."""
+    """One case per argument set: answer(*args) should give reference(**args).
+
+    The answer is called positionally, in the order of each dict, so a student who names a
+    parameter differently still passes; the names only label the case in messages.
+    """
     if not callable(answer):
         raise TypeError(f"{name} should be a function, got {_describe(answer)}")
+    every = list(arguments) + list((_HIDDEN_ARGUMENTS.get() or {}).get(name, ()))
     return [
         Case(
             f"{name}({', '.join(f'{key}={_show(value)}' for key, value in args.items())})",
-            lambda args=args: answer(**args),
+            lambda args=args: answer(*args.values()),
             reference(**args),
             hint,
             tolerance,
         )
-        for args in arguments
+        for args in every
     ]
 
 
@@ -221,7 +243,7 @@ def _hint_line(case: Case) -> str:
 
 
 def _describe(got: object) -> str:
-    kind = type(got).__name__
+    kind = got.kind if isinstance(got, Opaque) else type(got).__name__
     if kind in ("Value", "Tensor"):
         return f"a {kind} ({got!r}); return its number with .data"
     return f"{kind} {_show(got)}"

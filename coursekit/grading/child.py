@@ -10,13 +10,17 @@ them from the grader with a `preexec_fn` is unsafe while the grader runs threads
   its wall-clock limit can say where it stopped and leaves no kernel behind;
 - marks, as junit properties the grader reads, the exception a failed cell raised and the cell
   where the run went wrong: it timed out, the kernel died, or its memory filled up;
-- leaves stderr, where warnings go, out of the output comparison.
+- leaves stderr, where warnings go, out of the output comparison;
+- after each check cell, runs the judge (`judge.py`): the exercise's checks, here in this process,
+  against the answer in the kernel, and records its verdict as a junit property. The check
+  cell's own output, which the kernel could fake, counts for nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import sys
@@ -26,8 +30,14 @@ from queue import Empty
 
 import pytest
 
+from ..course import MASTERS_ENV, cell_role, source_text
+from ..exercises.wire import REPLY_MARK
+from .judge import KernelStopped, Verdict, answer_expression, judge, load_hidden_cases
+
 POLL_SECONDS = 0.2  # how often a running cell's kernel is checked for being alive
 MEMORY_FULL = 0.9  # a kernel past this share of its memory limit has no room left to work in
+MAX_REPLY_CHARACTERS = 8_000_000  # what the judge reads of one reply; an answer's data is far less
+IDLE_SECONDS = 5.0  # how long the kernel may take to report idle after its reply
 
 __all__ = ["KernelDied", "main"]
 
@@ -103,6 +113,8 @@ class Watcher:
 
     def __init__(self, state: Path, memory_bytes: int) -> None:
         self.state = state
+        masters = os.environ.pop(MASTERS_ENV, None)  # the kernel started later need not know
+        self.hidden = load_hidden_cases(masters) if masters else {}
         self.memory_full = MEMORY_FULL * memory_bytes if memory_bytes else float("inf")
         self.timed_out_before = False
         self.memory_before = 0
@@ -137,7 +149,84 @@ class Watcher:
             item.user_properties.append(("stopped", "memory"))
         errors = [out for out in item.test_outputs or () if out.get("output_type") == "error"]
         if errors:
-            item.user_properties.append(("exception", errors[-1]["ename"]))
+            item.user_properties.append(("exception", _text(errors[-1].get("ename", ""))))
+        exercise_id, role = cell_role(item.cell)
+        stopped = any(name == "stopped" for name, _ in item.user_properties)
+        if role == "check" and not stopped and item.parent.kernel is not None:
+            self._judge(item, exercise_id)
+
+    def _judge(self, item, exercise_id: str) -> None:
+        """Judge the exercise this check cell checks, and record the verdict (or the stop)."""
+        expression = answer_expression(source_text(item.cell.source), exercise_id)
+        if expression is None:
+            verdict = Verdict("failed", "the master's check cell names no answer to judge")
+        else:
+            budget = item.config.option.nbval_cell_timeout
+            try:
+                verdict = judge(exercise_id, expression, _asker(item.parent.kernel, budget),
+                                self.hidden)
+            except KernelStopped as stop:
+                item.user_properties.append(("stopped", stop.reason))
+                item.session.shouldstop = f"the judge stopped: {stop.reason}"
+                return
+        item.user_properties.append(("judge", _text(verdict.as_json())))
+
+
+def _asker(kernel, budget: float):
+    """Run code in the kernel and return its reply, within `budget` seconds in all."""
+    deadline = time.monotonic() + budget
+
+    def ask(code: str) -> dict:
+        message_id = kernel.execute_cell_input(code, allow_stdin=False)
+        try:
+            kernel.await_reply(message_id, timeout=max(0.1, deadline - time.monotonic()))
+        except Empty:
+            kernel.interrupt()
+            raise KernelStopped("timeout") from None
+        except KernelDied:
+            raise KernelStopped("kernel died") from None
+        return _reply(_printed(kernel, message_id, deadline))
+
+    return ask
+
+
+def _printed(kernel, message_id: str, deadline: float) -> str:
+    """What the kernel printed to stdout for one request, up to MAX_REPLY_CHARACTERS."""
+    parts, size = [], 0
+    while True:
+        left = min(IDLE_SECONDS, deadline - time.monotonic())
+        try:
+            message = kernel.get_message(stream="iopub", timeout=max(0.1, left))
+        except Empty:
+            raise KernelStopped("timeout") from None
+        if message["parent_header"].get("msg_id") != message_id:
+            continue
+        content = message["content"]
+        if message["msg_type"] == "status" and content.get("execution_state") == "idle":
+            return "".join(parts)
+        if message["msg_type"] == "stream" and content.get("name") == "stdout":
+            text = str(content.get("text", ""))
+            if size + len(text) <= MAX_REPLY_CHARACTERS:
+                parts.append(text)
+            size += len(text)
+
+
+def _reply(printed: str) -> dict:
+    """The reply line the kernel printed last, parsed; a missing or broken one is an error."""
+    lines = [line for line in printed.splitlines() if line.startswith(REPLY_MARK)]
+    try:
+        reply = json.loads(lines[-1].removeprefix(REPLY_MARK)) if lines else None
+    except (ValueError, RecursionError):
+        reply = None
+    if not isinstance(reply, dict):
+        return {"raised": "NoReply", "message": "the answer sent no readable result back (did it "
+                "replace sys.stdout, or print more than the grader reads?)"}
+    return reply
+
+
+def _text(text: str) -> str:
+    """Text that any XML or CSV writer accepts: lone surrogates replaced."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _pid(kernel) -> int | None:

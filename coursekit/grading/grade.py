@@ -1,6 +1,7 @@
 """Grade submissions: rebuild each from its master, run it under nbval, isolate failures, score.
 
-An exercise earns its points only if every cell that checks it passes. A run can go wrong in a
+An exercise earns its points only if the judge, in the grader's own process, finds its answer
+right (judge.py). A run can go wrong in a
 way that costs more than one exercise: a cell that times out, a kernel that dies (os._exit, a
 crash, exit()), a cell that leaves the kernel's memory full, or the run's wall-clock limit.
 Then the exercise to blame gets the student-version stub instead of its answer and the notebook
@@ -18,19 +19,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..course import PASS_LINE
 from ..release import notebook_text
-from .rebuild import ExerciseCells, Master, answers_of, load_master, rebuild
+from .rebuild import Answers, ExerciseCells, Master, answers_of, load_master, rebuild
 from .run import DEFAULT_LIMITS, CellResult, Limits, Run, run_notebook
 from .submissions import MAX_BYTES, Submission, SubmissionError, read_submission
 
 __all__ = ["ExerciseResult", "Graded", "grade_submission", "grade_all", "progress_bar"]
-
-# A check cell passes when it raises nothing and prints what the master printed. Only the checks'
-# own pass lines (the line `check` prints) are compared, so a print left in an answer does not
-# cost the exercise.
-PASS_LINES_ONLY = [(rf"(?m)^(?!{PASS_LINE}$).*\n?", "")]
-
 
 @dataclass(frozen=True)
 class ExerciseResult:
@@ -61,6 +55,14 @@ def grade_submission(
 ) -> Graded:
     """Grade one submitted file; a file that cannot be graded gives an error, never a crash."""
     try:
+        return _grade(submission, limits, max_bytes)
+    except Exception as error:  # noqa: BLE001 - one submission must never stop the others
+        return _unreadable(submission, f"the grader could not grade this file "
+                                       f"({type(error).__name__}: {error})")
+
+
+def _grade(submission: Submission, limits: Limits, max_bytes: int) -> Graded:
+    try:
         notebook, name = read_submission(submission.path, max_bytes)
         master = load_master(name)
         answers = answers_of(master, notebook)
@@ -75,7 +77,8 @@ def grade_submission(
         runs += 1
         run = _run(master, rebuild(master, answers, set(left_out)), limits)
         stop = _first_stop(run)
-        scored = {id: left_out[id] if id in left_out else _score(ex, run, stop, limits)
+        scored = {id: left_out[id] if id in left_out else _score(ex, run, stop, limits, answers,
+                                                                  master.stubs)
                   for id, ex in master.exercises.items()}
         passed = {id for id, result in scored.items() if result.status == "passed"}
         culprit = master.blame(stop.index, passed) if stop else None
@@ -117,7 +120,7 @@ def _run(master: Master, notebook: dict, limits: Limits) -> Run:
     with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as folder:
         path = Path(folder) / f"{master.name}.ipynb"
         path.write_text(notebook_text(notebook), encoding="utf-8")
-        return run_notebook(path, limits, sanitize=PASS_LINES_ONLY)
+        return run_notebook(path, limits)
 
 
 def _first_stop(run: Run) -> CellResult | None:
@@ -126,29 +129,42 @@ def _first_stop(run: Run) -> CellResult | None:
 
 
 def _score(
-    ex: ExerciseCells, run: Run, stop: CellResult | None, limits: Limits
+    ex: ExerciseCells,
+    run: Run,
+    stop: CellResult | None,
+    limits: Limits,
+    answers: Answers,
+    stubs: dict[str, str],
 ) -> ExerciseResult:
-    """How one exercise fared in a run; `stop` is the run's first stop (see _first_stop)."""
-    checks = [run.cell(index) for index in ex.check_cells]
-    if not checks:
+    """How one exercise fared in a run, by the judge's verdict; `stop` is the run's first stop."""
+    if not ex.check_cells:
         return _result(ex, "error", "the master has no check for this exercise")
-    if all(check is not None and check.passed for check in checks):
-        return _result(ex, "passed")
-    failed = next(check for check in checks if check is None or not check.passed)
-    if failed is None or (stop is not None and stop.index < failed.index):
+    check = run.cell(ex.check_cells[-1])
+    if check is None or check.verdict is None:
         where = f", in cell {stop.index}: {_describe(stop, limits)}" if stop else ""
-        return _result(ex, "error", f"this check could not run fairly: the notebook went wrong "
-                                    f"before it{where}")
-    # The check's own messages are written for the student; their exception name adds nothing.
-    own = failed.exception in ("AssertionError", "NotAnswered")
-    message = failed.message.removeprefix(f"{failed.exception}: ") if own else failed.message
-    if failed.exception == "NotAnswered":
-        return _result(ex, "not answered", message)
+        return _result(ex, "error", f"this exercise could not be judged fairly: the notebook went "
+                                    f"wrong before its check{where}")
+    if all(answers.sources.get(id) == stubs.get(id) for id in ex.answer_ids):
+        return _result(ex, "not answered", "the answer cell still holds the stub")
+    verdict = check.verdict
+    if verdict.status == "passed":
+        return _result(ex, "passed")
+    if verdict.status == "not answered":
+        return _result(ex, "not answered", verdict.message)
     for index in ex.answer_cells:
         answer = run.cell(index)
         if answer is not None and not answer.passed:
-            return _result(ex, "failed", f"the answer cell raised {answer.message}")
-    return _result(ex, "failed", message)
+            return _result(ex, "failed", f"the answer cell raised {_error_line(answer)}")
+    return _result(ex, "failed", verdict.message)
+
+
+def _error_line(cell: CellResult) -> str:
+    """"SyntaxError: invalid syntax", from the last line of the kernel's traceback."""
+    lines = [line.strip() for line in cell.message.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    if cell.exception and not last.startswith(cell.exception):
+        return f"{cell.exception}: {last}"
+    return last or cell.exception or "an error"
 
 
 def _stopped(ex: ExerciseCells, cell: CellResult, limits: Limits) -> ExerciseResult:
@@ -183,7 +199,7 @@ def _stable(message: str) -> str:
 def _unreadable(submission: Submission, message: str) -> Graded:
     try:
         master = load_master(submission.guessed_notebook)
-    except KeyError:
+    except Exception:  # noqa: BLE001 - an unknown or unreadable name still gets its row
         return Graded(submission, submission.path.stem, (), error=message)
     results = tuple(_result(ex, "error", message) for ex in master.exercises.values())
     return Graded(submission, master.name, results, error=message)

@@ -44,13 +44,6 @@ class Master:
     exercises: dict[str, ExerciseCells]  # in the order they appear
     stubs: dict[str, str]  # answer cell id → its source in the student version
 
-    @property
-    def has_reference_outputs(self) -> bool:
-        """Whether the master was run (`coursekit refresh`), so checks' outputs are compared."""
-        cells = [self.code_cells[index] for ex in self.exercises.values()
-                 for index in ex.check_cells]
-        return all(cell.get("execution_count") is not None for cell in cells)
-
     def blame(self, index: int, passed: set[str]) -> str | None:
         """The exercise to hold responsible when the run went wrong in code cell `index`.
 
@@ -124,7 +117,9 @@ def answers_of(master: Master, submission: dict) -> Answers:
             if problem:
                 answers.anomalies.setdefault(ex.id, problem)
             else:
-                answers.sources[answer_id] = source_text(candidates[0].get("source", ""))
+                source = source_text(candidates[0].get("source", ""))
+                # A lone surrogate cannot be written as UTF-8; the rest of the answer still can.
+                answers.sources[answer_id] = source.encode("utf-8", "replace").decode("utf-8")
     return answers
 
 
@@ -132,8 +127,8 @@ def rebuild(master: Master, answers: Answers, stubbed: set[str] = frozenset()) -
     """A fresh copy of the master with the answers injected; the exercises in `stubbed`, and
     those with anomalies, get the student-version stub.
 
-    Only check and instructor cells have their outputs compared: the others (answer cells
-    included) still run, and may fail, but what they print is the student's business.
+    No output is compared: every cell runs, and may fail, but marks come from the judge's
+    verdicts alone (see judge.py), which no output of the kernel can fake.
     """
     notebook = copy.deepcopy(master.notebook)
     for cell in notebook["cells"]:
@@ -143,10 +138,9 @@ def rebuild(master: Master, answers: Answers, stubbed: set[str] = frozenset()) -
         if role == "answer":
             keep = exercise_id not in stubbed and exercise_id not in answers.anomalies
             cell["source"] = answers.sources[cell["id"]] if keep else master.stubs[cell["id"]]
-        if role not in ("check", "instructor"):
-            tags = cell["metadata"].setdefault("tags", [])
-            if IGNORE_OUTPUT not in tags:
-                tags.append(IGNORE_OUTPUT)
+        tags = cell["metadata"].setdefault("tags", [])
+        if IGNORE_OUTPUT not in tags:
+            tags.append(IGNORE_OUTPUT)
     return notebook
 
 

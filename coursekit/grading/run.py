@@ -9,6 +9,7 @@ it was running comes from the child's state file instead.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,6 +21,9 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..course import MASTERS_ENV, MastersMissing, masters_folder
+from .judge import Verdict
 
 __all__ = ["CellResult", "Limits", "DEFAULT_LIMITS", "Run", "run_nbval", "run_notebook",
            "useful_part"]
@@ -44,7 +48,8 @@ class CellResult:
 
     `exception` names what the cell raised ("AssertionError"); `stopped` says the run went wrong
     at this cell: "timeout", "kernel died", "memory" (it left the memory full), "time limit", or
-    "crashed" (the test process itself failed).
+    "crashed" (the test process itself failed); `verdict`, on a check cell of a graded run, is the
+    judge's verdict on its exercise.
     """
 
     index: int
@@ -52,6 +57,7 @@ class CellResult:
     message: str = ""
     exception: str = ""
     stopped: str = ""
+    verdict: Verdict | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,8 @@ def run_nbval(notebook: Path | str, cell_timeout: float = 120) -> list[CellResul
 
 def _child_environment(scratch: Path) -> dict[str, str]:
     environment = dict(os.environ)
+    with contextlib.suppress(MastersMissing):  # the judge reads the hidden cases beside them
+        environment[MASTERS_ENV] = str(masters_folder())
     environment.update(
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",  # nbval is loaded by name; nothing else is needed
         IPYTHONDIR=str(scratch / "ipython"),  # no shared history database between parallel runs
@@ -180,9 +188,11 @@ def _results(tree: ElementTree.ElementTree) -> list[CellResult]:
         problems = [case.find(tag) for tag in ("failure", "error", "skipped")]
         problem = next((found for found in problems if found is not None), None)
         message = "" if problem is None else useful_part(problem.text or problem.get("message", ""))
+        verdict = properties.get("judge")
         results.append(CellResult(
             int(name.removeprefix("Cell ")), problem is None, message,
             properties.get("exception", ""), properties.get("stopped", ""),
+            Verdict.from_json(verdict) if verdict else None,
         ))
     return sorted(results, key=lambda result: result.index)
 
