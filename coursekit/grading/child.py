@@ -33,6 +33,7 @@ import pytest
 from ..course import MASTERS_ENV, cell_role, source_text
 from ..exercises.wire import REPLY_MARK
 from .judge import KernelStopped, Verdict, answer_expression, judge, load_hidden_cases
+from .sandbox import ControlGroup, wrap
 
 POLL_SECONDS = 0.2  # how often a running cell's kernel is checked for being alive
 MEMORY_FULL = 0.9  # a kernel past this share of its memory limit has no room left to work in
@@ -51,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", type=int, required=True, help="address space, MB (0: no limit)")
     parser.add_argument("--cpu", type=int, required=True, help="CPU time limit, in seconds")
     parser.add_argument("--state", type=Path, required=True, help="where to note the running cell")
+    parser.add_argument("--sandbox", type=Path, metavar="WORK",
+                        help="run the kernel sandboxed, with WORK as its one writable folder")
+    parser.add_argument("--hide", type=Path, action="append", default=[],
+                        help="a folder the sandboxed kernel must not see (repeatable)")
+    parser.add_argument("--cgroup", help="the control group the sandboxed kernel runs in")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.memory:
@@ -62,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     from nbval.kernel import RunningKernel
 
     _watch_for_death(RunningKernel)
+    if args.sandbox:
+        _sandbox_kernels(args.sandbox, args.hide, args.cgroup)
     pytest_args = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
     return int(pytest.main(pytest_args, plugins=[Watcher(args.state, args.memory * 2**20)]))
 
@@ -71,6 +79,39 @@ def _limit(kind: int, value: int) -> None:
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
     resource.setrlimit(kind, (value, hard))
+
+
+def _sandbox_kernels(work: Path, hidden: list[Path], cgroup: str | None) -> None:
+    """Make nbval start its kernel inside the sandbox, talking over Unix sockets in `work`."""
+    import nbval.kernel
+    from jupyter_client.manager import KernelManager
+
+    group = ControlGroup(cgroup) if cgroup else None
+
+    class SandboxedKernelManager(KernelManager):
+        def format_kernel_cmd(self, extra_arguments=None):
+            return wrap(super().format_kernel_cmd(extra_arguments), work, hidden, group)
+
+    def start_new_kernel(startup_timeout=60, kernel_name="python", **kwargs):
+        manager = SandboxedKernelManager(
+            kernel_name=kernel_name, kernel_spec_manager=nbval.kernel.NbvalKernelspecManager(),
+            transport="ipc", ip=str(work / "kernel"), connection_file=str(work / "kernel.json"),
+        )
+        # The kernel is bubblewrap's grandchild: a signal to the process we start would not
+        # reach it, so interrupts go as messages.
+        manager.kernel_spec.interrupt_mode = "message"
+        manager.start_kernel(**kwargs)
+        client = manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=startup_timeout)
+        except RuntimeError:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+            raise
+        return manager, client
+
+    nbval.kernel.start_new_kernel = start_new_kernel
 
 
 def _watch_for_death(kernel_class: type) -> None:
@@ -234,13 +275,23 @@ def _pid(kernel) -> int | None:
 
 
 def _memory(pid: int | None) -> int:
-    """The address space a process uses, in bytes (what RLIMIT_AS limits); 0 if unknown."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    except OSError:
+    """The largest address space of a process or any of its descendants, in bytes (what
+    RLIMIT_AS limits, per process); 0 if unknown. A sandboxed kernel is a grandchild."""
+    if pid is None:
         return 0
-    found = re.search(r"^VmSize:\s+(\d+) kB", status, re.MULTILINE)
-    return int(found.group(1)) * 1024 if found else 0
+    largest, waiting, seen = 0, [pid], set()
+    while waiting and len(seen) < 256:
+        current = waiting.pop()
+        seen.add(current)
+        try:
+            status = Path(f"/proc/{current}/status").read_text(encoding="utf-8")
+            children = Path(f"/proc/{current}/task/{current}/children").read_text("utf-8")
+        except OSError:
+            continue
+        found = re.search(r"^VmSize:\s+(\d+) kB", status, re.MULTILINE)
+        largest = max(largest, int(found.group(1)) * 1024 if found else 0)
+        waiting += [int(child) for child in children.split() if int(child) not in seen]
+    return largest
 
 
 if __name__ == "__main__":

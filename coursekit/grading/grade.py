@@ -51,17 +51,26 @@ class Graded:
 
 
 def grade_submission(
-    submission: Submission, limits: Limits = DEFAULT_LIMITS, max_bytes: int = MAX_BYTES
+    submission: Submission,
+    limits: Limits = DEFAULT_LIMITS,
+    max_bytes: int = MAX_BYTES,
+    hidden: tuple[Path, ...] = (),
 ) -> Graded:
-    """Grade one submitted file; a file that cannot be graded gives an error, never a crash."""
+    """Grade one submitted file; a file that cannot be graded gives an error, never a crash.
+
+    The kernel runs sandboxed where the machine allows it (sandbox.py), blind to the folders
+    in `hidden` and to the submission's own folder.
+    """
     try:
-        return _grade(submission, limits, max_bytes)
+        return _grade(submission, limits, max_bytes, (*hidden, submission.path.parent))
     except Exception as error:  # noqa: BLE001 - one submission must never stop the others
         return _unreadable(submission, f"the grader could not grade this file "
                                        f"({type(error).__name__}: {error})")
 
 
-def _grade(submission: Submission, limits: Limits, max_bytes: int) -> Graded:
+def _grade(
+    submission: Submission, limits: Limits, max_bytes: int, hidden: tuple[Path, ...]
+) -> Graded:
     try:
         notebook, name = read_submission(submission.path, max_bytes)
         master = load_master(name)
@@ -75,7 +84,7 @@ def _grade(submission: Submission, limits: Limits, max_bytes: int) -> Graded:
     runs = 0
     while True:  # each pass leaves out one more exercise, so this ends
         runs += 1
-        run = _run(master, rebuild(master, answers, set(left_out)), limits)
+        run = _run(master, rebuild(master, answers, set(left_out)), limits, hidden)
         stop = _first_stop(run)
         scored = {id: left_out[id] if id in left_out else _score(ex, run, stop, limits, answers,
                                                                   master.stubs)
@@ -94,11 +103,17 @@ def grade_all(
     jobs: int = 1,
     max_bytes: int = MAX_BYTES,
     progress: Callable[[int, int], None] | None = None,
+    hidden: tuple[Path, ...] = (),
 ) -> list[Graded]:
-    """Grade submissions `jobs` at a time (each in its own processes); results in input order."""
+    """Grade submissions `jobs` at a time (each in its own processes); results in input order.
+
+    Every kernel is blind to the folders of all the submissions and to those in `hidden`
+    (the grader's output folder, say)."""
+    folders = tuple(sorted({submission.path.parent for submission in submissions}))
     results: list[Graded | None] = [None] * len(submissions)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_submission, submission, limits, max_bytes): position
+        futures = {pool.submit(grade_submission, submission, limits, max_bytes,
+                               (*hidden, *folders)): position
                    for position, submission in enumerate(submissions)}
         for done, future in enumerate(as_completed(futures), start=1):
             results[futures[future]] = future.result()
@@ -115,12 +130,13 @@ def progress_bar(done: int, total: int, width: int = 30) -> None:
           end=end, file=sys.stderr, flush=True)
 
 
-def _run(master: Master, notebook: dict, limits: Limits) -> Run:
-    """Run a rebuilt notebook in a fresh temporary folder (its kernel's working directory)."""
+def _run(master: Master, notebook: dict, limits: Limits, hidden: tuple[Path, ...]) -> Run:
+    """Run a rebuilt notebook, sandboxed, in a fresh temporary folder (its kernel's working
+    directory and only writable folder)."""
     with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as folder:
         path = Path(folder) / f"{master.name}.ipynb"
         path.write_text(notebook_text(notebook), encoding="utf-8")
-        return run_notebook(path, limits)
+        return run_notebook(path, limits, sandboxed=True, hidden=hidden)
 
 
 def _first_stop(run: Run) -> CellResult | None:

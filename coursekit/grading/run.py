@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..course import MASTERS_ENV, MastersMissing, masters_folder
 from .judge import Verdict
+from .sandbox import ControlGroup, why_unavailable
 
 __all__ = ["CellResult", "Limits", "DEFAULT_LIMITS", "Run", "run_nbval", "run_notebook",
            "useful_part"]
@@ -71,12 +72,18 @@ class Run:
 
 
 def run_notebook(
-    notebook: Path | str, limits: Limits = DEFAULT_LIMITS, sanitize: Sequence[tuple[str, str]] = ()
+    notebook: Path | str,
+    limits: Limits = DEFAULT_LIMITS,
+    sanitize: Sequence[tuple[str, str]] = (),
+    sandboxed: bool = False,
+    hidden: Sequence[Path] = (),
 ) -> Run:
     """Run `notebook` with nbval in a fresh kernel of this Python, within `limits`.
 
     The kernel's working directory is the notebook's folder; `sanitize` holds (regex, replacement)
-    pairs applied to outputs before they are compared with the stored ones.
+    pairs applied to outputs before they are compared with the stored ones. `sandboxed` runs the
+    kernel in the sandbox (sandbox.py), with the notebook's folder as its only writable one and
+    the folders in `hidden` out of its sight.
     """
     notebook = Path(notebook).resolve()
     with tempfile.TemporaryDirectory(prefix="coursekit-run-") as scratch:
@@ -94,6 +101,13 @@ def run_notebook(
             "-c", str(config), "--rootdir", str(scratch), "--confcutdir", str(scratch),
             "-p", "no:cacheprovider", "-q", "--color=no",
         ]
+        group = None
+        if sandboxed and not why_unavailable():
+            group = ControlGroup.create(f"coursekit-{scratch.name}", limits.memory_mb)
+            options = ["--sandbox", str(notebook.parent)]
+            options += [f"--hide={folder}" for folder in _hidden(hidden)]
+            options += ["--cgroup", group.name] if group else []
+            command[3:3] = options
         if sanitize:
             patterns = scratch / "sanitize.cfg"
             patterns.write_text(
@@ -101,16 +115,20 @@ def run_notebook(
                 encoding="utf-8",
             )
             command.append(f"--nbval-sanitize-with={patterns}")
-        with open(scratch / "console.txt", "wb") as console:
-            child = subprocess.Popen(
-                command, stdout=console, stderr=subprocess.STDOUT, cwd=scratch,
-                env=_child_environment(scratch), start_new_session=True,
-            )
-            try:
-                child.wait(timeout=limits.time_limit)
-            except subprocess.TimeoutExpired:
-                _kill(child, state)
-                return Run((_stopped_cell(state, "time limit"),))
+        try:
+            with open(scratch / "console.txt", "wb") as console:
+                child = subprocess.Popen(
+                    command, stdout=console, stderr=subprocess.STDOUT, cwd=scratch,
+                    env=_child_environment(scratch), start_new_session=True,
+                )
+                try:
+                    child.wait(timeout=limits.time_limit)
+                except subprocess.TimeoutExpired:
+                    _kill(child, state)
+                    return Run((_stopped_cell(state, "time limit"),))
+        finally:
+            if group:
+                group.end()
         if not junit.exists():
             output = (scratch / "console.txt").read_text("utf-8", errors="replace")
             reason = f"the test process failed: {_failure(output)}"
@@ -126,6 +144,14 @@ def run_nbval(notebook: Path | str, cell_timeout: float = 120) -> list[CellResul
     if stopped:
         raise RuntimeError(f"nbval could not finish {notebook}: {stopped[0].message}")
     return list(run.cells)
+
+
+def _hidden(hidden: Sequence[Path]) -> list[Path]:
+    """What a sandboxed kernel must not see: the masters (solutions, hidden cases) and `hidden`."""
+    folders = [Path(folder).resolve() for folder in hidden]
+    with contextlib.suppress(MastersMissing):
+        folders.append(masters_folder().resolve())
+    return folders
 
 
 def _child_environment(scratch: Path) -> dict[str, str]:
