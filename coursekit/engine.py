@@ -10,6 +10,12 @@ and where a value feeds several operations, the gradients arriving from each of 
 
 Gradient rule: `backward()` recomputes every gradient in the graph from scratch, so the gradients
 always describe the latest backward pass; calling it twice gives the same numbers, never double.
+`backward(accumulate=True)` instead adds this pass's gradients to the ones already there, as
+micrograd and PyTorch do: `l1.backward(); l2.backward(accumulate=True)` leaves d(l1 + l2).
+
+Numbers that leave the floats: `exp` and `**` raise an OverflowError that says what overflowed,
+while `*` and `/` give ±inf as float arithmetic does. A nan input gives a nan output, and no
+comparison can choose a branch from it.
 
 Storing local gradients as numbers (instead of a closure per node, as micrograd does) keeps the
 engine free of reference cycles, so Python frees a graph as soon as it is no longer used.
@@ -103,7 +109,9 @@ class Value:
             if other.data == 0:
                 raise ZeroDivisionError(f"division by a Value that is 0 ({other!r})")
             a, b = self.data, other.data
-            return Value._result(a / b, "/", (self, other), (1.0 / b, -a / (b * b)))
+            # -a/b² as (a/b)/b: b*b alone underflows to 0 for |b| below about 1e-154.
+            out = a / b
+            return Value._result(out, "/", (self, other), (1.0 / b, -out / b))
         c = _checked(other, "/")
         if c == 0:
             raise ZeroDivisionError("division of a Value by 0")
@@ -114,7 +122,8 @@ class Value:
         a = self.data
         if a == 0:
             raise ZeroDivisionError(f"{_number(c)} / x with x = 0 ({self!r})")
-        return Value._result(c / a, f"{_number(c)}/x", (self,), (-c / (a * a),))
+        out = c / a
+        return Value._result(out, f"{_number(c)}/x", (self,), (-out / a,))
 
     def __pow__(self, other: Value | float) -> Value:
         a = self.data
@@ -123,9 +132,10 @@ class Value:
             out = _power(a, b)
             # d(a^b)/db = a^b · ln a, defined for a > 0 (and 0 when a = 0 with b > 0).
             by_exponent = out * math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
-            return Value._result(out, "^", (self, other), (b * _power(a, b - 1), by_exponent))
+            return Value._result(out, "^", (self, other), (_power_slope(a, b), by_exponent))
         c = _checked(other, "**")
-        return Value._result(_power(a, c), f"^{_number(c)}", (self,), (c * _power(a, c - 1),))
+        out = _power(a, c)
+        return Value._result(out, f"^{_number(c)}", (self,), (_power_slope(a, c),))
 
     def __rpow__(self, other: float) -> Value:
         c = _checked(other, "**")
@@ -161,9 +171,11 @@ class Value:
         return Value._result(s, "σ", (self,), (s * (1.0 - s),))
 
     def relu(self) -> Value:
-        """max(0, x). At exactly x = 0 the local gradient is taken to be 0."""
+        """max(0, x). At exactly x = 0 the local gradient is taken to be 0; nan stays nan."""
         a = self.data
-        return Value._result(a if a > 0 else 0.0, "relu", (self,), (1.0 if a > 0 else 0.0,))
+        if a > 0:
+            return Value._result(a, "relu", (self,), (1.0,))
+        return Value._result(a if a != a else 0.0, "relu", (self,), (0.0,))  # a != a: nan
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """max(αx, x) for 0 ≤ α < 1. At exactly x = 0 the local gradient is taken to be α."""
@@ -173,8 +185,15 @@ class Value:
         return Value._result(alpha * a, "leaky_relu", (self,), (float(alpha),))
 
     def max(self, other: Value | float) -> Value:
-        """The max gate: the output is the larger input, and only it receives the gradient."""
+        """The max gate: the larger input gets the gradient; a tie splits it (see `maximum`)."""
         return maximum(self, other)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a Value has no truth value: `if x:` or `x and y` would pick a branch from the number "
+            "once, and the graph would not record the choice. Decide on the number itself "
+            "(`if x.data > 0:`), or use a gate that has a gradient (x.relu(), x.max(y))"
+        )
 
     # ----- the backward pass
 
@@ -182,9 +201,14 @@ class Value:
         """Every value this one depends on, inputs before the operations that use them."""
         return forward_order(self)
 
-    def backward(self) -> None:
-        """Fill `.grad` of every value in the graph with d(self)/d(value), from scratch."""
+    def backward(self, accumulate: bool = False) -> None:
+        """Fill `.grad` of every value in the graph with d(self)/d(value), from scratch.
+
+        With accumulate=True each `.grad` gets d(self)/d(value) added to what it already held
+        (from an earlier backward pass), the way micrograd and PyTorch always work.
+        """
         order = backward_order(self)
+        earlier = [node.grad for node in order] if accumulate else None
         for node in order:
             node.grad = 0.0
         self.grad = 1.0
@@ -192,6 +216,9 @@ class Value:
             upstream = node.grad
             for parent, local in zip(node.inputs, node.local_grads):
                 parent.grad += upstream * local
+        if accumulate:
+            for node, grad in zip(order, earlier):
+                node.grad += grad
 
     def __repr__(self) -> str:
         name = f"{self.label}: " if self.label else ""
@@ -233,15 +260,23 @@ def forward_order(output):
 
 
 def maximum(a: Value | float, b: Value | float) -> Value:
-    """The max gate: routes the whole upstream gradient to the larger input (the first on a tie)."""
+    """The max gate: routes the whole upstream gradient to the larger input.
+
+    Tie rule: equal inputs split the gradient evenly (half each), as `Tensor.max` and PyTorch's
+    maximum do, so what flows back still adds up to the upstream gradient. A nan in either
+    input gives nan, whichever side it is on.
+    """
     if not isinstance(a, Value):
         a = Value(_checked(a, "max"))
     if not isinstance(b, Value):
         b = Value(_checked(b, "max"))
-    first = a.data >= b.data
-    return Value._result(
-        a.data if first else b.data, "max", (a, b), (1.0, 0.0) if first else (0.0, 1.0)
-    )
+    x, y = a.data, b.data
+    if x > y:
+        return Value._result(x, "max", (a, b), (1.0, 0.0))
+    if y > x:
+        return Value._result(y, "max", (a, b), (0.0, 1.0))
+    # A tie, or a nan that no comparison can order (nan == nan is False).
+    return Value._result(x if x == y else math.nan, "max", (a, b), (0.5, 0.5))
 
 
 def _checked(other: object, symbol: str) -> float:
@@ -259,13 +294,32 @@ def _checked(other: object, symbol: str) -> float:
 
 
 def _power(a: float, b: float) -> float:
+    """a ** b as a float, or an error that says why it has none."""
     try:
         out = a**b
     except ZeroDivisionError:
-        raise ZeroDivisionError(f"0 raised to the negative power {b:g}") from None
+        raise ZeroDivisionError(
+            f"0 ** {b:g} is 1 / 0 ** {-b:g}, a division by zero: a zero base needs an exponent "
+            "of 0 or more"
+        ) from None
+    except OverflowError:
+        raise OverflowError(
+            f"{a:g} ** {b:g} is too large for a float (the largest is about 1.8e308); scale the "
+            "base or the exponent down, or work with logarithms"
+        ) from None
     if isinstance(out, complex):
         raise ValueError(f"{a:g} ** {b:g} is not a real number")
     return out
+
+
+def _power_slope(a: float, b: float) -> float:
+    """d(a^b)/da = b·a^(b−1): 0 when b = 0 (a^0 is the constant 1), and +inf at a = 0 for
+    0 < b < 1, where the curve (like √a) starts out vertical."""
+    if b == 0:
+        return 0.0
+    if a == 0 and b < 1:
+        return math.inf
+    return b * _power(a, b - 1)
 
 
 def _sigmoid(x: float) -> float:

@@ -8,6 +8,8 @@ pass in the course. How close is close enough, as a relative error (see `rel_err
     1e-4 to 1e-2     suspicious, unless f has kinks (relu, max) near the point
     1e-7 to 1e-4     fine for functions with kinks, still a little high for smooth ones
     below 1e-7       what a correct gradient gives in float64 for smooth functions
+
+A nan or inf on either side is a failure: no size of error makes such a gradient right.
 """
 
 from __future__ import annotations
@@ -62,8 +64,12 @@ def rel_error(a: float | np.ndarray, b: float | np.ndarray) -> float:
 
 
 def _relative_errors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Elementwise |a − b| / (|a| + |b|), the floor 1e-8 keeping 0/0 (both exactly 0) at 0."""
-    return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
+    """Elementwise |a − b| / (|a| + |b|), the floor 1e-8 keeping 0/0 (both exactly 0) at 0.
+
+    An inf or nan on either side gives nan, which no tolerance accepts.
+    """
+    with np.errstate(invalid="ignore"):  # inf − inf and inf / inf: nan, as intended
+        return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
 
 
 class GradcheckError(AssertionError):
@@ -121,21 +127,28 @@ def gradcheck(
                 f"but '{name}' has shape {np.shape(numeric)}"
             )
         errors[name] = rel_error(expected, numeric)
-        if errors[name] > tolerance:
+        if not errors[name] <= tolerance:  # written so that a nan error fails as well
             raise GradcheckError(_disagreement(name, expected, np.asarray(numeric), tolerance))
     return GradcheckResult(errors, tolerance)
 
 
 def _disagreement(name: str, analytic: np.ndarray, numeric: np.ndarray, tolerance: float) -> str:
-    """The message for the entry where the two gradients disagree most."""
+    """The message for the first entry that is not finite, else where the gradients differ most."""
+    nonfinite = ~(np.isfinite(analytic) & np.isfinite(numeric))
     errors = _relative_errors(analytic, numeric)
-    index = np.unravel_index(np.argmax(errors), errors.shape) if errors.ndim else ()
+    worst = np.argmax(nonfinite) if nonfinite.any() else np.argmax(errors)
+    index = np.unravel_index(worst, errors.shape) if errors.ndim else ()
     where = f" at index {tuple(int(i) for i in index)}" if index else ""
-    return (
-        f"gradient of '{name}'{where}: analytic {analytic[index]:.6g}, "
-        f"numerical {numeric[index]:.6g}, relative error {errors[index]:.1e} "
-        f"(tolerance {tolerance:.0e}); check the backward pass for '{name}'"
-    )
+    both = (f"gradient of '{name}'{where}: analytic {analytic[index]:.6g}, "
+            f"numerical {numeric[index]:.6g}")
+    if not np.isfinite(analytic[index]):
+        return (f"{both}; the analytic gradient is not a finite number, so check the backward "
+                f"pass for '{name}' (a division by 0, a log of 0, an overflow?)")
+    if not np.isfinite(numeric[index]):
+        return (f"{both}; f is not finite (nan or inf) next to this point, so its gradient "
+                "cannot be checked here: try another point")
+    return (f"{both}, relative error {errors[index]:.1e} (tolerance {tolerance:.0e}); "
+            f"check the backward pass for '{name}'")
 
 
 def _autograd(f: Callable, inputs: dict) -> dict:

@@ -10,6 +10,7 @@ its gradient is summed back over the stretched axes, because one number fed ever
 
 Gradient rule: `backward()` recomputes every gradient in the graph from scratch, so the gradients
 always describe the latest backward pass; calling it twice gives the same numbers, never double.
+`backward(accumulate=True)` adds this pass's gradients to the ones already there, as in PyTorch.
 Tensors created with `requires_grad=False` are constants: no graph edges lead to them and their
 `.grad` stays None. A leaf's `.grad` is an array of its own, safe to change in place; the gradients
 of intermediate results may share memory with each other.
@@ -65,15 +66,20 @@ class Tensor:
         if isinstance(data, Tensor):
             raise TypeError("Tensor(...) got a Tensor; use it directly, or Tensor(t.data) for a "
                             "copy outside the graph")
-        keep32 = isinstance(data, np.ndarray) and data.dtype == np.float32
         try:
-            # A copy, so changing the caller's array later does not change the tensor.
-            self.data = np.array(data, dtype=np.float32 if keep32 else np.float64)
+            array = np.asarray(data)
         except (TypeError, ValueError) as error:
             raise TypeError(
                 "Tensor needs numbers: a number, a nested list with rows of equal length, or a "
                 f"numpy array; got {type(data).__name__} ({error})"
             ) from None
+        if array.dtype.kind not in "biuf":  # float(None) would silently become nan
+            raise TypeError(
+                "Tensor needs numbers: a number, a nested list with rows of equal length, or a "
+                f"numpy array; got {type(data).__name__} {_brief(data)}, {_not_numbers(array)}"
+            )
+        # A copy, so changing the caller's array later does not change the tensor.
+        self.data = np.array(array, dtype=np.float32 if array.dtype == np.float32 else np.float64)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self.label = label
@@ -283,8 +289,8 @@ class Tensor:
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Largest entry over `axis`; only the largest entries receive the upstream gradient.
 
-        Tie rule: entries that share the maximum split the gradient equally, so what flows back
-        still adds up to the upstream gradient.
+        Tie rule: entries that share the maximum split the gradient evenly, as the scalar
+        `maximum` and PyTorch do, so what flows back still adds up to the upstream gradient.
         """
         x = self.data
         kept = x.max(axis=axis, keepdims=True)
@@ -346,11 +352,12 @@ class Tensor:
         """Every tensor this one depends on, inputs before the operations that use them."""
         return forward_order(self)
 
-    def backward(self, grad: np.ndarray | float | None = None) -> None:
+    def backward(self, grad: np.ndarray | float | None = None, accumulate: bool = False) -> None:
         """Fill `.grad` of every tensor in the graph with d(self)/d(tensor), from scratch.
 
         A single number (a loss) starts from gradient 1; any other shape needs `grad=`, the
-        gradient of some final number with respect to this tensor.
+        gradient of some final number with respect to this tensor. With accumulate=True each
+        `.grad` gets this pass's gradient added to what an earlier pass left there.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -372,6 +379,7 @@ class Tensor:
                 raise ValueError(f"backward(grad=...): grad has shape {seed.shape} but the tensor "
                                  f"has shape {self.shape}; they must be the same")
         order = backward_order(self)  # from this tensor back to the inputs, no recursion
+        earlier = [node.grad for node in order] if accumulate else None
         for node in order:
             node.grad = None
         self.grad = seed
@@ -386,6 +394,18 @@ class Tensor:
                 _raise_if_nonfinite(downstream, node.op, node.inputs, backward=True)
             for parent, gradient in zip(node.inputs, downstream, strict=True):
                 parent.grad = gradient if parent.grad is None else parent.grad + gradient
+        if accumulate:
+            for node, grad in zip(order, earlier):
+                if grad is not None:
+                    node.grad = node.grad + grad
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a Tensor has no truth value: `if t:` would pick a branch from the numbers once, and "
+            "the graph would not record the choice. Decide on the numbers themselves "
+            "(`if t.item() > 0:`, `(t.data > 0).all()`), or use an operation that has a "
+            "gradient (t.relu(), t.max())"
+        )
 
     def __repr__(self) -> str:
         parts = [f"{self.label}: " if self.label else "", f"shape {self.shape}"]
@@ -670,6 +690,21 @@ def binary_cross_entropy_with_logits(logits: Tensor, targets: np.ndarray) -> Ten
 
     return _unary(logits, loss, "bce_with_logits",
                   lambda up: (_sigmoid(z) - targets) * (up / z.size))
+
+
+def _brief(data: object) -> str:
+    """The start of what someone passed, for an error message."""
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _not_numbers(array: np.ndarray) -> str:
+    """What in `array` is not a real number, and how to fix it."""
+    if array.dtype == object and any(item is None for item in array.ravel()):
+        return "which holds None; fill in each missing entry with a number (or np.nan on purpose)"
+    if array.dtype == object:
+        return "which holds objects that are not numbers; pass their numbers instead"
+    return f"whose entries have dtype {array.dtype}, not real numbers"
 
 
 def _show(array: np.ndarray) -> str:

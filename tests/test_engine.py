@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lectures import logistic
 
-from coursekit import Value, maximum, numerical_gradient
+from coursekit import Tensor, Value, maximum, numerical_gradient
 
 
 def gradient_of(build, *points):
@@ -131,9 +131,34 @@ def test_max_gate_routes_the_whole_gradient_to_the_larger_input():
     assert (out.data, a.grad, b.grad) == (6.0, 3.0, 0.0)
 
 
+def test_max_gate_splits_a_tie_evenly_as_central_differences_measure_it():
+    assert gradient_of(lambda a, b: maximum(a, b) * 3, 2.0, 2.0) == [1.5, 1.5]
+    assert_gradients_match(maximum, 2.0, 2.0)
+    assert_gradients_match(lambda a, b: a.max(b), -0.5, -0.5)
+
+
+def test_max_gate_and_tensor_max_agree_on_a_tie():
+    a, b = Value(4.0), Value(4.0)
+    maximum(a, b).backward()
+    pair = Tensor([4.0, 4.0], requires_grad=True)
+    pair.max().backward()
+    assert [a.grad, b.grad] == pair.grad.tolist() == [0.5, 0.5]
+
+
 def test_max_with_a_plain_number_works_on_either_side():
     assert maximum(Value(-2.0), 0).data == 0.0
     assert maximum(1.5, Value(-2.0)).data == 1.5
+
+
+def test_max_with_a_nan_is_nan_on_either_side():
+    assert math.isnan(maximum(Value(math.nan), 1.0).data)
+    assert math.isnan(maximum(1.0, Value(math.nan)).data)
+    assert math.isnan(Value(1.0).max(Value(math.nan)).data)
+
+
+def test_relu_of_nan_is_nan_like_tensor_relu():
+    assert math.isnan(Value(math.nan).relu().data)
+    assert np.isnan(Tensor([math.nan]).relu().data).all()
 
 
 def test_relu_and_leaky_relu_at_exactly_zero_use_the_stated_convention():
@@ -225,6 +250,26 @@ def test_backward_from_an_intermediate_value_resets_the_earlier_gradients():
     assert x.grad == 2 * 6.0 * 3
     q.backward()
     assert x.grad == 3.0
+
+
+def test_accumulating_backward_adds_the_second_loss_to_the_first():
+    x, y = Value(2.0), Value(-3.0)
+    first = x * y  # d/dx = y = -3, d/dy = x = 2
+    second = x * x + y  # d/dx = 2x = 4, d/dy = 1
+    first.backward()
+    second.backward(accumulate=True)
+    assert (x.grad, y.grad) == (1.0, 3.0)
+    assert [x.grad, y.grad] == gradient_of(lambda x, y: x * y + (x * x + y), 2.0, -3.0)
+
+
+def test_accumulating_backward_twice_doubles_and_plain_backward_starts_over():
+    x = Value(3.0)
+    f = x * x
+    f.backward(accumulate=True)  # from a fresh grad of 0
+    f.backward(accumulate=True)
+    assert x.grad == 2 * 6.0
+    f.backward()
+    assert x.grad == 6.0
 
 
 def test_a_million_operation_chain_back_propagates_without_recursion_error():
@@ -335,3 +380,46 @@ def test_negative_base_to_a_fractional_power_is_not_real():
 def test_number_to_the_power_x_needs_a_positive_base():
     with pytest.raises(ValueError, match="needs a positive base"):
         (-2) ** Value(1.0)
+
+
+def test_a_value_in_an_if_says_it_has_no_truth_value_and_what_to_do():
+    with pytest.raises(TypeError, match=r"no truth value.*x\.data > 0"):
+        bool(Value(0.0))
+    with pytest.raises(TypeError, match="no truth value"):
+        if Value(1.0):
+            pass
+
+
+def test_division_by_a_tiny_value_gives_the_finite_quotient_and_its_gradients():
+    a, b = Value(1.0), Value(1e-200)
+    out = a / b
+    out.backward()
+    assert out.data == 1e200
+    assert a.grad == pytest.approx(1e200)
+    assert b.grad == -math.inf  # -a/b² = -1e400 is beyond the floats
+    tiny = 1 / Value(1e-200)
+    tiny.backward()
+    assert tiny.data == pytest.approx(1e200)
+
+
+def test_square_root_and_zeroth_power_of_zero_have_their_values_and_slopes():
+    root = Value(0.0)
+    (root**0.5).backward()
+    assert ((root**0.5).data, root.grad) == (0.0, math.inf)  # √x starts out vertical
+    constant = Value(0.0)
+    (constant**0).backward()
+    assert ((constant**0).data, constant.grad) == (1.0, 0.0)
+    assert_gradients_match(lambda v: v**0, 0.0)
+    assert_gradients_match(lambda v: v**2, 0.0)
+
+
+def test_zero_to_a_negative_power_says_it_divides_by_zero():
+    with pytest.raises(ZeroDivisionError, match=r"0 \*\* -1 is 1 / 0 \*\* 1.*exponent of 0 or"):
+        Value(0.0) ** -1
+
+
+def test_power_overflow_says_what_was_too_large():
+    with pytest.raises(OverflowError, match=r"10 \*\* 400 is too large for a float"):
+        Value(10.0) ** 400
+    with pytest.raises(OverflowError, match=r"2 \*\* 2000 is too large"):
+        2 ** Value(2000.0)

@@ -112,3 +112,30 @@ def test_gradcheck_leaves_the_callers_arrays_untouched():
     W = np.array([0.5, -0.5])
     gradcheck(lambda W: (W * W).sum(), {"W": W})
     np.testing.assert_array_equal(W, [0.5, -0.5])
+
+
+@pytest.mark.parametrize("given", [float("nan"), float("inf"), -float("inf")])
+def test_gradcheck_fails_a_non_finite_hand_written_gradient(given):
+    with pytest.raises(GradcheckError, match=r"of 'x': analytic -?(nan|inf).*not a finite"):
+        gradcheck(lambda x: x * x, {"x": 3.0}, analytic={"x": given})
+
+
+def test_gradcheck_names_the_entry_of_a_non_finite_array_gradient():
+    x = np.array([1.0, 2.0, 3.0])
+    analytic = np.array([2.0, np.nan, 6.0])
+    with pytest.raises(GradcheckError, match=r"'x' at index \(1,\): analytic nan, numerical 4"):
+        gradcheck(lambda x: float(np.sum(x**2)), {"x": x}, analytic={"x": analytic})
+
+
+def test_gradcheck_fails_an_engine_gradient_that_is_nan():
+    # √(0·x) is 0 everywhere, but the engines' chain rule multiplies √'s infinite slope at 0 by 0.
+    with pytest.raises(GradcheckError, match="analytic nan, numerical 0"):
+        gradcheck(lambda x: (x * 0.0) ** 0.5, {"x": 3.0})
+    with pytest.raises(GradcheckError, match=r"index \(0,\): analytic nan, numerical 0"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gradcheck(lambda x: ((x * 0.0) ** 0.5).sum(), {"x": np.array([3.0])})
+
+
+def test_gradcheck_fails_where_the_function_itself_is_not_finite():
+    with pytest.raises(GradcheckError, match="f is not finite .* next to this point"):
+        gradcheck(lambda x: x * x, {"x": 1e200}, analytic={"x": 2e200})

@@ -302,6 +302,27 @@ def test_backward_from_another_output_replaces_the_gradients():
     assert w.grad.tolist() == [5.0, 5.0, 5.0]
 
 
+def test_accumulating_backward_adds_the_second_loss_to_the_first():
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    first, second = (w * w).sum(), (w * 3).sum()  # gradients 2w = [2, -4] and [3, 3]
+    first.backward()
+    second.backward(accumulate=True)
+    assert w.grad.tolist() == [5.0, -1.0]
+    second.backward(accumulate=True)
+    assert w.grad.tolist() == [8.0, 2.0]
+    first.backward()  # without accumulate: from scratch again
+    assert w.grad.tolist() == [2.0, -4.0]
+
+
+def test_accumulating_backward_matches_central_differences_of_the_summed_losses():
+    x = random(4)
+    w = Tensor(x, requires_grad=True)
+    w.tanh().sum().backward()
+    (w * w * w).mean().backward(accumulate=True)
+    expected = numerical_gradient(lambda v: np.tanh(v).sum() + (v**3).mean(), x.copy())
+    assert rel_error(w.grad, expected) < 1e-7
+
+
 def test_a_tensor_used_twice_adds_up_both_gradients():
     x = Tensor([3.0], requires_grad=True)
     (x * x + x).backward()
@@ -572,3 +593,24 @@ def test_a_result_is_freed_without_the_garbage_collector():
         assert watch() is None, "the graph held a reference cycle after backward()"
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("data", [None, [1.0, None], [[1.0], [None]]], ids=str)
+def test_a_missing_entry_is_an_error_not_a_silent_nan(data):
+    with pytest.raises(TypeError, match="holds None; fill in each missing entry"):
+        Tensor(data)
+
+
+def test_text_and_complex_numbers_are_not_numbers_to_a_tensor():
+    with pytest.raises(TypeError, match="dtype <U3, not real numbers"):
+        Tensor(["1.5"])
+    with pytest.raises(TypeError, match="dtype complex128"):
+        Tensor([1j])
+
+
+def test_a_tensor_in_an_if_says_it_has_no_truth_value_and_what_to_do():
+    with pytest.raises(TypeError, match=r"no truth value.*t\.item\(\) > 0"):
+        bool(Tensor(0.0))
+    with pytest.raises(TypeError, match="no truth value"):
+        if Tensor([1.0]).sum():
+            pass
