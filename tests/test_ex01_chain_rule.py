@@ -30,10 +30,13 @@ RIGHT_AND_WRONG = {
         ],
     ),
     "1.4": (
-        lambda x, y, upstream: (upstream, 0.0) if x >= y else (0.0, upstream),
+        lambda x, y, upstream: (
+            (upstream, 0.0) if x > y else (0.0, upstream) if y > x else (upstream / 2,) * 2
+        ),
         [
             (lambda x, y, upstream: (upstream, upstream), "the other 0"),
             (lambda x, y, upstream: (0.0, upstream) if x >= y else (upstream, 0.0), "larger"),
+            (lambda x, y, upstream: (upstream, 0.0) if x >= y else (0.0, upstream), "gets half"),
             (lambda x, y, upstream: (upstream, 0.0) if x > y else (0.0, upstream), "on a tie"),
             (lambda x, y, upstream: max(x, y), "expected a tuple"),
         ],

@@ -94,8 +94,10 @@ def _multiply_gate(multiply_backward):
     "1.4",
     "max gate",
     hints=(
-        "Only the larger input affects the output, so only it receives a gradient.",
-        "Return (upstream, 0.0) when x >= y, and (0.0, upstream) otherwise.",
+        "Only the larger input affects the output, so only it receives a gradient. On a tie, "
+        "neither input alone decides the output, so they share the gradient.",
+        "Return (upstream, 0.0) when x > y, (0.0, upstream) when y > x, and half of the "
+        "upstream gradient to each on a tie.",
     ),
 )
 def _max_gate(max_backward):
@@ -106,7 +108,7 @@ def _max_gate(max_backward):
         ties_and_more,
         _gate_gradients(lambda x, y: maximum(x, y)),
         "the max gate routes: the larger input gets all of the upstream gradient, the other 0 "
-        "(on a tie, x gets it)",
+        "(on a tie, each gets half)",
     )
 
 
