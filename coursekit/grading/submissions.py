@@ -1,15 +1,35 @@
 """Which files were submitted, by whom, for which notebook; and which of them a shard grades.
 
-Submissions are only ever read. A student is named by the part of the file name before a double
-underscore (`alice__01_chain_rule.ipynb`), otherwise by the folder holding the file
-(`alice/01_chain_rule.ipynb`). The notebook a file answers comes from its metadata
-(`metadata.coursekit.notebook`, which survives a rename), otherwise from its file name.
+Submissions are only ever read, and a student who knows this code cannot make the grader read
+someone else's file or credit a file to someone else:
+
+- Whose file. In a folder given on the command line, a file directly in it is named
+  `student__notebook.ipynb` (without `student__`, whose it is cannot be told: an error row); a
+  file further down belongs to the first-level subfolder it is in (`alice/…/01_chain_rule.ipynb`
+  is alice's), and if its name also names a student (`bob__…`) who is not that folder's, the
+  file is an error row that says which two names disagree. A file given on the command line by
+  itself is the student's named before `__` in its name, else its folder's.
+- Links are never followed: a submitted file (or a folder under the given folders) that is a
+  symbolic link, broken or not, is an error row asking for the file itself, and files are opened
+  with O_NOFOLLOW, so a link swapped in after discovery is refused too. A file that is not a
+  regular file (a FIFO, a device) is an error row, never a hang. `.ipynb_checkpoints` are skipped.
+- Names that are not text (bytes that are not UTF-8, control characters) are shown with
+  replacement characters (U+FFFD) and the file is an error row: rename it and grade again.
+
+Such a file keeps a `problem` (the message of its error row); the grader should not grade it,
+and the gradebook reports it as an error whatever grading made of it. The notebook a file answers
+comes from its metadata (`metadata.coursekit.notebook`, which survives a rename), otherwise from
+its file name after any `student__`.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,22 +37,45 @@ from pathlib import Path
 from ..course import masters, notebook_of
 
 __all__ = ["Submission", "SubmissionError", "find_submissions", "in_shard", "read_submission",
-           "MAX_BYTES"]
+           "MAX_BYTES", "printable_path"]
 
 MAX_BYTES = 50 * 2**20  # far above any notebook of this course, even with all its figures
+
+LINKED = ("this is a symbolic link, and links are never followed (they could point at anyone's "
+          "file); submit the notebook file itself, not a link to it")
+NOT_A_FILE = ("this is not an ordinary file (a pipe or a device?); submit the notebook file that "
+              "JupyterLab saves")
+CHECKPOINTS = ".ipynb_checkpoints"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+# Open for reading without following a final symbolic link, without blocking on a FIFO, and
+# without a terminal becoming the grader's controlling terminal; the flags a system lacks are 0.
+_OPEN_FLAGS = os.O_RDONLY | sum(getattr(os, flag, 0) for flag in (
+    "O_NOFOLLOW", "O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"))
 
 
 @dataclass(frozen=True, order=True)
 class Submission:
-    """One submitted file and the student it belongs to."""
+    """One submitted file, the student it belongs to, and why it cannot be graded, if it cannot.
+
+    `student` is always text (no lone surrogates); `path` is the file as found, undecodable bytes
+    and all, so it can still be opened.
+    """
 
     student: str
     path: Path
+    problem: str = ""
 
     @property
     def guessed_notebook(self) -> str:
         """The notebook the file name suggests, before its contents are read."""
         return _guessed_notebook(self.path)
+
+    @property
+    def shown_path(self) -> str:
+        """The path as text to write down (undecodable bytes as U+FFFD)."""
+        return printable_path(self.path)
 
 
 class SubmissionError(ValueError):
@@ -40,17 +83,16 @@ class SubmissionError(ValueError):
 
 
 def find_submissions(paths: Iterable[Path | str]) -> list[Submission]:
-    """Every notebook in the given files and folders (searched recursively), in a fixed order."""
-    found = set()
+    """Every notebook in the given files and folders (searched recursively, no link followed),
+    in a fixed order; a file that cannot be graded is listed with its `problem`."""
+    found: set[Submission] = set()
     for path in map(Path, paths):
-        if path.is_dir():
-            files = [file for file in path.rglob("*.ipynb")
-                     if ".ipynb_checkpoints" not in file.parts and file.is_file()]
-        elif path.exists():
-            files = [path]
+        if path.is_dir():  # a folder named by the instructor may itself be a link
+            found.update(_in_folder(path))
+        elif os.path.lexists(path):
+            found.add(_given_file(path))
         else:
-            raise FileNotFoundError(f"there is no file or folder {path}")
-        found.update(Submission(_student(file), file) for file in files)
+            raise FileNotFoundError(f"there is no file or folder {printable_path(path)}")
     return sorted(found)
 
 
@@ -60,40 +102,161 @@ def in_shard(submission: Submission, index: int, count: int) -> bool:
     Shards split by student, with a hash that is the same on every machine, so each student's
     feedback is written whole by one shard.
     """
-    digest = hashlib.sha256(submission.student.encode("utf-8")).digest()
+    digest = hashlib.sha256(submission.student.encode("utf-8", "surrogatepass")).digest()
     return int.from_bytes(digest[:8], "big") % count == index
 
 
 def read_submission(path: Path, max_bytes: int = MAX_BYTES) -> tuple[dict, str]:
-    """The parsed notebook and the name of the master it answers, or a SubmissionError."""
-    size = path.stat().st_size
-    if size == 0:
-        raise SubmissionError("the file is empty; save the notebook in JupyterLab, submit again")
-    if size > max_bytes:
+    """The parsed notebook and the name of the master it answers, or a SubmissionError.
+
+    The file is opened without following a link and read only if it is a regular file, and
+    never more than `max_bytes` of it.
+    """
+    notebook = json_of(_read_bytes(path, max_bytes))
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise SubmissionError("the file is JSON but not a Jupyter notebook (it has no cells)")
+    if notebook.get("nbformat") != 4:
         raise SubmissionError(
-            f"the file is {size / 2**20:.0f} MB, more than the {max_bytes / 2**20:.0f} MB allowed; "
-            "clear its outputs (Edit > Clear Outputs of All Cells), save, and submit it again"
+            f"the file is a version {str(notebook.get('nbformat'))[:20]} notebook; the course "
+            "uses version 4: open it in a current JupyterLab, save it, and submit it again"
         )
+    return notebook, _notebook_name(notebook, path)
+
+
+def json_of(data: bytes) -> object:
+    """The JSON a submitted file holds, or a SubmissionError that says why it holds none."""
+    if not data:
+        raise SubmissionError("the file is empty; save the notebook in JupyterLab, submit again")
     try:
-        notebook = json.loads(path.read_bytes().decode("utf-8"))
+        return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise SubmissionError(
             "the file is not a notebook (not valid JSON); submit the .ipynb file that JupyterLab "
             "saves, not an export or a copy of its text"
         ) from None
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise SubmissionError("the file is JSON but not a Jupyter notebook (it has no cells)")
-    if notebook.get("nbformat") != 4:
-        raise SubmissionError(
-            f"the file is a version {notebook.get('nbformat')} notebook; the course uses version "
-            "4: open it in a current JupyterLab, save it, and submit it again"
-        )
-    return notebook, _notebook_name(notebook, path)
+    except RecursionError:
+        raise SubmissionError("the file is not a notebook: its JSON is nested thousands of "
+                              "levels deep; submit the .ipynb file that JupyterLab saves") from None
 
 
-def _student(path: Path) -> str:
-    prefix, found, _ = path.name.partition("__")
-    return prefix if found else path.parent.resolve().name
+def printable_path(path: Path | str) -> str:
+    """A path as text: bytes that are not UTF-8 become U+FFFD, so it can be written anywhere."""
+    return _text(os.fspath(path))
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        mode = os.lstat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise SubmissionError(_not_regular(mode))
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.EMLINK):  # what O_NOFOLLOW gives on a link
+            raise SubmissionError(LINKED) from None
+        raise SubmissionError(f"the file cannot be opened ({error.strerror}); was it moved or "
+                              "deleted while grading ran?") from None
+    with open(descriptor, "rb") as file:
+        opened = os.fstat(descriptor)
+        if not stat.S_ISREG(opened.st_mode):  # replaced between the look and the open
+            raise SubmissionError(_not_regular(opened.st_mode))
+        if opened.st_size > max_bytes:
+            raise _too_big(opened.st_size, max_bytes)
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:  # it grew after the look
+        raise _too_big(len(data), max_bytes)
+    return data
+
+
+def _not_regular(mode: int) -> str:
+    return LINKED if stat.S_ISLNK(mode) else NOT_A_FILE
+
+
+def _too_big(size: int, max_bytes: int) -> SubmissionError:
+    return SubmissionError(
+        f"the file is {size / 2**20:.0f} MB, more than the {max_bytes / 2**20:.0f} MB allowed; "
+        "clear its outputs (Edit > Clear Outputs of All Cells), save, and submit it again"
+    )
+
+
+def _in_folder(root: Path) -> Iterable[Submission]:
+    """The notebooks under `root`, walked without following links (an explicit stack, so no
+    depth of folders is too deep)."""
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as error:
+            yield _unlisted(root, folder, error)
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                if entry.name.endswith(".ipynb") or path.is_dir():
+                    yield _found(root, path, LINKED)
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name != CHECKPOINTS:
+                    folders.append(path)
+            elif entry.name.endswith(".ipynb"):
+                regular = entry.is_file(follow_symlinks=False)
+                yield _found(root, path, "" if regular else NOT_A_FILE)
+
+
+def _found(root: Path, path: Path, problem: str) -> Submission:
+    """A file found under `root`: its student by the folder rule, and its problem if any."""
+    parts = path.relative_to(root).parts
+    named = _named_student(path.name)
+    if len(parts) <= 1:  # the given folder itself, or a file directly in it
+        student = named or ""
+        if not named and not problem:
+            problem = ("whose file this is cannot be told: name it student__notebook.ipynb or "
+                       "put it in a folder named for its student")
+    else:
+        student = parts[0]
+        if named and named != student and not problem:
+            problem = (f"the file name names the student {_text(named)!r} but the file is in the "
+                       f"folder of {_text(student)!r}; move it to its student's folder, or take "
+                       "the other name out of its file name")
+    return Submission(_text(student), path, problem or _unreadable_name(parts))
+
+
+def _given_file(path: Path) -> Submission:
+    """A file named on the command line: its student by the part of its name before `__`, else
+    by its folder."""
+    student = _named_student(path.name) or Path(os.path.abspath(path)).parent.name
+    problem = ""
+    if path.is_symlink():
+        problem = LINKED
+    elif not path.is_file():
+        problem = NOT_A_FILE
+    return Submission(_text(student), path, problem or _unreadable_name((student, path.name)))
+
+
+def _unlisted(root: Path, folder: Path, error: OSError) -> Submission:
+    """A folder that cannot be listed: an error row for it, so its files are not silently lost."""
+    return _found(root, folder, f"the folder cannot be read ({error.strerror}), so its "
+                                "notebooks could not be graded; make it readable and grade again")
+
+
+def _unreadable_name(parts: Iterable[str]) -> str:
+    """Why names cannot be written down faithfully, or "" when they can."""
+    for part in parts:
+        text = _text(part)
+        if text != part or _CONTROL.search(text):
+            return (f"the name {text!r} is not plain text (bytes that are not UTF-8, or control "
+                    "characters); rename it with letters, digits and dashes, and grade again")
+    return ""
+
+
+def _named_student(file_name: str) -> str | None:
+    """The student a file name names (`alice__01_chain_rule.ipynb` names alice), if any."""
+    prefix, found, _ = file_name.partition("__")
+    return prefix if found and prefix else None
+
+
+def _text(name: str) -> str:
+    """A file system name as text: each undecodable byte (a lone surrogate) becomes U+FFFD."""
+    return _SURROGATES.sub("\ufffd", name)
 
 
 def _guessed_notebook(path: Path) -> str:
@@ -107,8 +270,8 @@ def _notebook_name(notebook: dict, path: Path) -> str:
     if claimed in known:
         return claimed
     if claimed is not None:
-        raise SubmissionError(f"the notebook says it is {claimed!r}, which is not a notebook of "
-                              f"this course ({', '.join(known)})")
+        raise SubmissionError(f"the notebook says it is {str(claimed)[:80]!r}, which is not a "
+                              f"notebook of this course ({', '.join(known)})")
     guessed = _guessed_notebook(path)
     if guessed in known:
         return guessed
