@@ -6,8 +6,14 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# JupyterLite's tools live in a virtualenv of their own: its extension, installed where
+# JupyterLab looks, would make every page of `make lab` fail to load a module that only Lite has.
+LITE_VENV ?= .venv-lite
+LITE_BIN := $(LITE_VENV)/bin
+# Jupyter refuses to run as root without --allow-root (containers, Binder-like machines).
+LAB_COMMAND = $(BIN)/jupyter lab$(if $(filter 0,$(shell id -u)), --allow-root) notebooks/
 
-.PHONY: lab test bench lite browser clean
+.PHONY: lab print-lab-command test bench lite system-packages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,28 +21,48 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
+$(LITE_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(LITE_VENV)
+	$(LITE_BIN)/python -m pip install --quiet --upgrade pip
+	$(LITE_BIN)/python -m pip install --quiet '.[lite]'
+	touch $@
+
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab notebooks/
+	$(LAB_COMMAND)
 
-test: $(VENV)/.installed browser
+# What `make lab` runs, for tests/test_lab.py.
+print-lab-command:
+	@echo '$(LAB_COMMAND)'
+
+test: $(VENV)/.installed $(LITE_VENV)/.installed system-packages
 	$(BIN)/ruff check coursekit tests benchmarks
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest --durations=15
 
-# Debian's Chromium, which tests/test_browser.py drives; installed when missing, if run as root.
-browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
-		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
-		|| echo "Chromium is missing and needs root to install: the browser tests will skip"
+# Debian packages the tests need: Chromium, which tests/test_browser.py drives, and bubblewrap,
+# the sandbox grading runs kernels in. Installed when missing, if run as root; apt's and dpkg's
+# output goes to build/apt.log.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "Missing:$$missing. Installing needs root; the tests that need them will skip"; \
+		exit 0; fi; \
+	mkdir -p build; echo "Installing$$missing (log: build/apt.log)"; \
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } \
+		>build/apt.log 2>&1 || echo "Installing$$missing failed: see build/apt.log"
 
 # The course as a static JupyterLite site in build/lite/site.
-lite: $(VENV)/.installed
+lite: $(LITE_VENV)/.installed
 	rm -rf build/lite
-	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir build/lite/wheels .
-	cd build/lite && $(abspath $(BIN))/jupyter lite build --lite-dir . --output-dir site \
+	$(LITE_BIN)/python -m pip wheel --quiet --no-deps --wheel-dir build/lite/wheels .
+	cd build/lite && $(abspath $(LITE_BIN))/jupyter lite build --lite-dir . --output-dir site \
 		--contents $(CURDIR)/notebooks --piplite-wheels wheels/coursekit-*.whl --no-sourcemaps
 
 bench: $(VENV)/.installed
-	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+	@for script in benchmarks/*.py; do \
+		printf '\n== %s ==\n' "$$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LITE_VENV)

@@ -1,6 +1,6 @@
 """Render the course's example graphs to look at, and time the drawing.
 
-    .venv/bin/python benchmarks/render_figures.py [folder]   # default /tmp/coursekit-figures
+    .venv/bin/python benchmarks/render_figures.py [folder]   # default: a new temporary folder
 
 Writes one SVG per figure (the lectures' two graphs before backward, after backward and part-way
 with upto=2; a branching graph; a Tensor graph; a 200-node graph) and, when `rsvg-convert` is
@@ -14,6 +14,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,8 +78,11 @@ def median_seconds(job, repeats: int) -> float:
 
 
 def main() -> None:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/coursekit-figures")
-    folder.mkdir(parents=True, exist_ok=True)
+    if len(sys.argv) > 1:
+        folder = Path(sys.argv[1])
+        folder.mkdir(parents=True, exist_ok=True)
+    else:  # a folder of its own, kept so the figures can be looked at
+        folder = Path(tempfile.mkdtemp(prefix="coursekit-figures-"))
     converter = shutil.which("rsvg-convert")
     for name, picture in figures().items():
         svg = folder / f"{name}.svg"

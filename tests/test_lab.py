@@ -1,0 +1,135 @@
+"""`make lab` starts JupyterLab on the notebooks, as root (containers) and as an ordinary user.
+
+The test runs the very command the Makefile's lab target runs (`make -s print-lab-command`), with
+no browser, a free port, a token, and Jupyter's runtime, config and data folders in a scratch
+folder, then fetches /lab over http and stops the server.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "coursekit-test"
+START_SECONDS = 90  # JupyterLab starts in a few seconds; a loaded machine may take many more
+ORDINARY_USER = "nobody"
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def as_user(user: str | None) -> list[str]:
+    return ["runuser", "-u", user, "--"] if user else []
+
+
+def lab_command(user: str | None) -> list[str]:
+    """What `make lab` runs for `user` (None: whoever runs the tests)."""
+    done = subprocess.run([*as_user(user), "make", "-s", "print-lab-command"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return shlex.split(done.stdout.strip())
+
+
+def jupyter_folders(home: Path) -> dict[str, str]:
+    return {
+        "HOME": str(home),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "IPYTHONDIR": str(home / "ipython"),
+    }
+
+
+def fetch_lab(port: int, server: subprocess.Popen) -> int:
+    """The http status of /lab, once the server answers; waits at most START_SECONDS."""
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"JupyterLab stopped with exit code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={TOKEN}",
+                                        timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    pytest.fail(f"JupyterLab did not answer within {START_SECONDS} s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop the server and everything it started (its kernels, a runuser in between)."""
+    for sign, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(server.pid, sign)
+        except ProcessLookupError:
+            pass
+        try:
+            server.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def serve_lab(user: str | None, home: Path) -> tuple[int, str]:
+    """Start `make lab`'s command as `user`, fetch /lab; its status and the server's output."""
+    port = free_port()
+    command = [*lab_command(user), "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={TOKEN}"]
+    environment = [f"{name}={value}" for name, value in jupyter_folders(home).items()]
+    log = home / "lab.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen([*as_user(user), "env", *environment, *command], cwd=REPO,
+                                  stdout=output, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        try:
+            status = fetch_lab(port, server)
+        finally:
+            stop(server)
+    return status, log.read_text("utf-8", errors="replace")
+
+
+def test_make_lab_serves_the_course_to_whoever_runs_it(tmp_path):
+    status, output = serve_lab(None, tmp_path)
+    assert status == 200, output[-3000:]
+    assert "notebooks" in " ".join(lab_command(None))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs as root, to start it as another user")
+@pytest.mark.skipif(shutil.which("runuser") is None, reason="needs runuser (util-linux)")
+def test_make_lab_serves_the_course_to_an_ordinary_user_too():
+    try:
+        user = pwd.getpwnam(ORDINARY_USER)
+    except KeyError:
+        pytest.skip(f"this machine has no user {ORDINARY_USER!r}")
+    python = REPO / ".venv" / "bin" / "python"
+    runs = subprocess.run([*as_user(ORDINARY_USER), str(python), "-c", "import jupyterlab"],
+                          cwd="/", capture_output=True, text=True, timeout=60)
+    if runs.returncode != 0:
+        pytest.skip(f"{ORDINARY_USER} cannot run {python} (its interpreter is "
+                    f"{python.resolve()}): {(runs.stderr.strip() or '?').splitlines()[-1]}")
+    assert "--allow-root" not in lab_command(ORDINARY_USER)
+    with tempfile.TemporaryDirectory(prefix="coursekit-lab-") as scratch:
+        home = Path(scratch)
+        os.chown(home, user.pw_uid, user.pw_gid)
+        status, output = serve_lab(ORDINARY_USER, home)
+    assert status == 200, output[-3000:]
