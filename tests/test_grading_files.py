@@ -60,9 +60,11 @@ def test_a_linked_submission_is_an_error_row_and_never_read(tmp_path):
     (tmp_path / "bob" / f"{CHAIN}.ipynb").symlink_to(alice)
     (tmp_path / "carol").mkdir()
     (tmp_path / "carol" / f"{CHAIN}.ipynb").symlink_to(tmp_path / "nowhere.ipynb")
+    (tmp_path / "dave").symlink_to(tmp_path / "alice", target_is_directory=True)
     found = {item.student: item for item in find_submissions([tmp_path])}
+    assert sorted(found) == ["alice", "bob", "carol", "dave"]
     assert found["alice"].problem == ""
-    for student in ("bob", "carol"):  # carol's link is broken: still a row, not silence
+    for student in ("bob", "carol", "dave"):  # carol's link is broken: still a row, not silence
         assert "symbolic link" in found[student].problem
         assert "submit the notebook file itself" in found[student].problem
         with pytest.raises(SubmissionError, match="symbolic link"):
@@ -116,6 +118,12 @@ def test_a_file_in_a_students_folder_is_that_students_whatever_its_name_says(tmp
     assert (found[f"dan__{CHAIN}.ipynb"].student, found[f"dan__{CHAIN}.ipynb"].problem) \
         == ("dan", "")
     assert "cannot be told" in found[f"{WELCOME}.ipynb"].problem
+
+
+def test_a_file_found_twice_is_listed_once_as_it_was_found_first(tmp_path):
+    disputed = write(tmp_path / "alice" / f"bob__{CHAIN}.ipynb")
+    [found] = find_submissions([tmp_path, disputed])
+    assert (found.student, found.path) == ("alice", disputed) and "'bob'" in found.problem
 
 
 def test_a_file_given_by_itself_is_named_by_its_prefix_or_its_folder(tmp_path):

@@ -94,8 +94,8 @@ def rows_of(graded: Iterable[Graded]) -> list[Row]:
         for result in item.results:
             status, points, message = result.status, result.points, _text(result.message)
             if (student, notebook) in twins:
-                message = (f"{DUPLICATE} (this file: {status}, {_number(points)} of "
-                           f"{_number(result.max_points)}): this student handed in "
+                message = (f"{DUPLICATE} (this file: {status}, {points:g} of "
+                           f"{result.max_points:g}): this student handed in "
                            f"{len(twins[student, notebook])} files for this notebook; keep one, "
                            "delete the others, grade again")
                 status, points = DUPLICATE, 0.0
@@ -289,7 +289,7 @@ def _duplicates(graded: list[Graded]) -> dict[tuple[str, str], list[Graded]]:
 def _notebook_feedback(item: Graded, copies: int) -> str:
     earned = sum(result.points for result in item.results)
     possible = sum(result.max_points for result in item.results)
-    lines = [f"## {_inline(item.notebook)}: {_number(earned)} of {_number(possible)} points\n",
+    lines = [f"## {_inline(item.notebook)}: {earned:g} of {possible:g} points\n",
              f"Graded file: {_inline(item.submission.path.name)}\n"]
     if copies > 1:
         lines.append(f"You handed in {copies} files for this notebook, so none of them counts "
@@ -299,7 +299,7 @@ def _notebook_feedback(item: Graded, copies: int) -> str:
     for result in item.results:
         title = f" ({_inline(result.title)})" if result.title else ""
         lines.append(f"### Exercise {_inline(result.exercise)}{title}: {_inline(result.status)}, "
-                     f"{_number(result.points)} of {_number(result.max_points)}\n")
+                     f"{result.points:g} of {result.max_points:g}\n")
         if result.message and result.message != item.error:
             lines.append(_fenced(result.message))
     return "\n".join(lines)

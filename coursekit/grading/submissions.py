@@ -51,8 +51,9 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 
 # Open for reading without following a final symbolic link, without blocking on a FIFO, and
 # without a terminal becoming the grader's controlling terminal; the flags a system lacks are 0.
-_OPEN_FLAGS = os.O_RDONLY | sum(getattr(os, flag, 0) for flag in (
-    "O_NOFOLLOW", "O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"))
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_BINARY", 0))
 
 
 @dataclass(frozen=True, order=True)
@@ -84,16 +85,19 @@ class SubmissionError(ValueError):
 
 def find_submissions(paths: Iterable[Path | str]) -> list[Submission]:
     """Every notebook in the given files and folders (searched recursively, no link followed),
-    in a fixed order; a file that cannot be graded is listed with its `problem`."""
-    found: set[Submission] = set()
+    in a fixed order; a file that cannot be graded is listed with its `problem`. A file found
+    twice (in a folder and by itself, say) is listed once, as it was found first."""
+    found: dict[str, Submission] = {}
     for path in map(Path, paths):
         if path.is_dir():  # a folder named by the instructor may itself be a link
-            found.update(_in_folder(path))
+            submissions = _in_folder(path)
         elif os.path.lexists(path):
-            found.add(_given_file(path))
+            submissions = [_given_file(path)]
         else:
             raise FileNotFoundError(f"there is no file or folder {printable_path(path)}")
-    return sorted(found)
+        for submission in submissions:
+            found.setdefault(os.path.normpath(os.path.abspath(submission.path)), submission)
+    return sorted(found.values())
 
 
 def in_shard(submission: Submission, index: int, count: int) -> bool:
@@ -192,7 +196,9 @@ def _in_folder(root: Path) -> Iterable[Submission]:
         for entry in entries:
             path = Path(entry.path)
             if entry.is_symlink():
-                if entry.name.endswith(".ipynb") or path.is_dir():
+                if path.is_dir():
+                    yield _found(root, path, LINKED, folder=True)
+                elif entry.name.endswith(".ipynb"):
                     yield _found(root, path, LINKED)
             elif entry.is_dir(follow_symlinks=False):
                 if entry.name != CHECKPOINTS:
@@ -202,21 +208,23 @@ def _in_folder(root: Path) -> Iterable[Submission]:
                 yield _found(root, path, "" if regular else NOT_A_FILE)
 
 
-def _found(root: Path, path: Path, problem: str) -> Submission:
-    """A file found under `root`: its student by the folder rule, and its problem if any."""
+def _found(root: Path, path: Path, problem: str, folder: bool = False) -> Submission:
+    """A file (or a folder that cannot be searched) under `root`: its student by the folder
+    rule, and its problem if any."""
     parts = path.relative_to(root).parts
-    named = _named_student(path.name)
-    if len(parts) <= 1:  # the given folder itself, or a file directly in it
-        student = named or ""
-        if not named and not problem:
-            problem = ("whose file this is cannot be told: name it student__notebook.ipynb or "
-                       "put it in a folder named for its student")
-    else:
+    named = None if folder else _named_student(path.name)
+    if len(parts) > 1 or (folder and parts):  # in (or being) a student's folder
         student = parts[0]
         if named and named != student and not problem:
             problem = (f"the file name names the student {_text(named)!r} but the file is in the "
                        f"folder of {_text(student)!r}; move it to its student's folder, or take "
                        "the other name out of its file name")
+    else:  # a file directly in the given folder (or that folder itself)
+        student = named or ""
+        if not named and not problem:
+            problem = ("whose file this is cannot be told: a file directly in a folder given to "
+                       "the grader must be named student__notebook.ipynb; or give the grader "
+                       "the folder that holds the students' folders")
     return Submission(_text(student), path, problem or _unreadable_name(parts))
 
 
@@ -235,7 +243,8 @@ def _given_file(path: Path) -> Submission:
 def _unlisted(root: Path, folder: Path, error: OSError) -> Submission:
     """A folder that cannot be listed: an error row for it, so its files are not silently lost."""
     return _found(root, folder, f"the folder cannot be read ({error.strerror}), so its "
-                                "notebooks could not be graded; make it readable and grade again")
+                                "notebooks could not be graded; make it readable and grade again",
+                  folder=True)
 
 
 def _unreadable_name(parts: Iterable[str]) -> str:
