@@ -40,6 +40,15 @@ def relu(x: float) -> float:
     return max(0.0, x)
 
 
+def _case(description: str, answer, arguments: dict, reference, hint: str,
+          tolerance: float = 1e-6) -> Case:
+    """A case whose description is written out: `calls` would print every argument in full.
+
+    The answer is called positionally, in the order of `arguments`, as the grader calls it."""
+    return Case(description, lambda: answer(*arguments.values()), reference(**arguments), hint,
+                tolerance)
+
+
 def _functions(answer: object, *names: str) -> list:
     """The named functions of a dict answer such as {"gradients": gradients, ...}."""
     holds = "with the keys " + ", ".join(repr(name) for name in names)
@@ -240,13 +249,15 @@ def _mlp_exercise(answer):
         [dict(n_inputs=n, layer_sizes=sizes) for n, sizes in shapes],
         _parameter_count,
         order,
-    ) + calls(
-        mlp_gradients,
-        "mlp_gradients",
-        [_mlp_problem(seed, n, sizes) for seed, (n, sizes) in enumerate(shapes)],
-        _mlp_gradients_reference,
-        forward,
-    )
+    ) + [
+        _case(
+            f"mlp_gradients of MLP({n}, {sizes}) with seeded random parameters, at an input of "
+            f"{n} numbers with target {problem['target']:g}",
+            mlp_gradients, problem, _mlp_gradients_reference, forward,
+        )
+        for seed, (n, sizes) in enumerate(shapes)
+        for problem in [_mlp_problem(seed, n, sizes)]
+    ]
 
 
 def _training_losses_reference(n_inputs, layer_sizes, parameters, X, targets, steps,
@@ -290,18 +301,20 @@ def _at_least(value: float, threshold: float) -> float:
 def _training(answer):
     training_losses, moons_accuracy = _functions(answer, "training_losses", "moons_accuracy")
     path = (
-        "the losses should match gradient descent on the mean squared error. If the first one "
-        "agrees and later ones drift, the gradients are piling up: set every parameter's "
+        "the losses should match gradient descent on the mean squared error. If the first two "
+        "agree and later ones drift, the gradients are piling up: set every parameter's "
         ".grad to 0 before loss.backward(). If the loss grows, step downhill: "
         "p.data -= learning_rate * p.grad"
     )
-    cases = calls(
-        training_losses,
-        "training_losses",
-        [_training_problem(3, 6, 0.1), _training_problem(4, 4, 0.3)],
-        _training_losses_reference,
-        path,
-    )
+    cases = [
+        _case(
+            f"training_losses of MLP(2, [4, 1]) from seeded random parameters on 12 moons "
+            f"points, {steps} steps of size {learning_rate}",
+            training_losses, _training_problem(seed, steps, learning_rate),
+            _training_losses_reference, path,
+        )
+        for seed, steps, learning_rate in ((3, 6, 0.1), (4, 4, 0.3))
+    ]
     seed, steps, learning_rate = 1, 100, 0.2
     cases.append(
         Case(
@@ -332,18 +345,20 @@ def _central_difference_reference(f, x, h):
     ),
 )
 def _central_difference(central_difference):
-    return calls(
-        central_difference,
-        "central_difference",
-        [
-            dict(f=wiggle, x=0.4, h=1e-3), dict(f=cube, x=-1.5, h=1e-2),
-            dict(f=wiggle, x=-2.0, h=0.1), dict(f=relu, x=0.05, h=0.1),
-        ],
-        _central_difference_reference,
+    hint = (
         "(f(x + h) − f(x − h)) / (2h): both sides of x, divided by 2h; the one-sided "
-        "(f(x + h) − f(x)) / h is less accurate",
-        tolerance=1e-9,
+        "(f(x + h) − f(x)) / h is less accurate"
     )
+    return [
+        _case(
+            f"central_difference({f.__name__}, x={x:g}, h={h:g}) with {f.__name__}(x) = "
+            f"{f.__doc__.split(':')[0].rstrip('.')}",
+            central_difference, dict(f=f, x=x, h=h), _central_difference_reference, hint,
+            tolerance=1e-9,
+        )
+        for f, x, h in ((wiggle, 0.4, 1e-3), (cube, -1.5, 1e-2), (wiggle, -2.0, 0.1),
+                        (relu, 0.05, 0.1))
+    ]
 
 
 @exercise(
