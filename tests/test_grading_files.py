@@ -83,6 +83,23 @@ def test_a_link_swapped_in_after_discovery_is_refused(tmp_path):
         read_submission(mine.path)
 
 
+def test_a_file_replaced_after_discovery_is_refused_even_through_a_swapped_folder(tmp_path):
+    write(tmp_path / "subs" / "bob" / f"{CHAIN}.ipynb")
+    write(tmp_path / "subs" / "alice" / f"{CHAIN}.ipynb")
+    found = {item.student: item for item in find_submissions([tmp_path / "subs"])}
+    (tmp_path / "subs" / "alice").rename(tmp_path / "elsewhere")
+    (tmp_path / "subs" / "alice").symlink_to(tmp_path / "subs" / "bob")
+    with pytest.raises(SubmissionError, match="no longer the file that was found"):
+        read_submission(found["alice"])
+
+
+def test_reading_a_submission_with_a_problem_gives_the_problem(tmp_path):
+    write(tmp_path / "alice" / f"bob__{CHAIN}.ipynb")
+    [found] = find_submissions([tmp_path])
+    with pytest.raises(SubmissionError, match="names the student 'bob'"):
+        read_submission(found)
+
+
 def test_a_pipe_is_an_error_row_and_reading_it_never_hangs(tmp_path):
     (tmp_path / "alice").mkdir()
     pipe = tmp_path / "alice" / f"{CHAIN}.ipynb"

@@ -11,13 +11,16 @@ someone else's file or credit a file to someone else:
   itself is the student's named before `__` in its name, else its folder's.
 - Links are never followed: a submitted file (or a folder under the given folders) that is a
   symbolic link, broken or not, is an error row asking for the file itself, and files are opened
-  with O_NOFOLLOW, so a link swapped in after discovery is refused too. A file that is not a
-  regular file (a FIFO, a device) is an error row, never a hang. `.ipynb_checkpoints` are skipped.
+  with O_NOFOLLOW, so a link swapped in after discovery is refused too; read as a Submission, a
+  file must also still be the file found (same device and inode), so swapping a folder on its
+  path for a link does not work either. A file that is not a regular file (a FIFO, a device) is
+  an error row, never a hang. `.ipynb_checkpoints` are skipped.
 - Names that are not text (bytes that are not UTF-8, control characters) are shown with
   replacement characters (U+FFFD) and the file is an error row: rename it and grade again.
 
-Such a file keeps a `problem` (the message of its error row); the grader should not grade it,
-and the gradebook reports it as an error whatever grading made of it. The notebook a file answers
+Such a file keeps a `problem` (the message of its error row): `read_submission(submission)`
+raises it as a SubmissionError, and the gradebook reports the file as an error whatever grading
+made of it. The notebook a file answers
 comes from its metadata (`metadata.coursekit.notebook`, which survives a rename), otherwise from
 its file name after any `student__`.
 """
@@ -31,7 +34,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..course import masters, notebook_of
@@ -61,12 +64,15 @@ class Submission:
     """One submitted file, the student it belongs to, and why it cannot be graded, if it cannot.
 
     `student` is always text (no lone surrogates); `path` is the file as found, undecodable bytes
-    and all, so it can still be opened.
+    and all, so it can still be opened; `identity` is the file's (device, inode) when it was
+    found, so that reading it refuses a different file put in its place since (even through a
+    folder on its path swapped for a link).
     """
 
     student: str
     path: Path
     problem: str = ""
+    identity: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def guessed_notebook(self) -> str:
@@ -110,13 +116,22 @@ def in_shard(submission: Submission, index: int, count: int) -> bool:
     return int.from_bytes(digest[:8], "big") % count == index
 
 
-def read_submission(path: Path, max_bytes: int = MAX_BYTES) -> tuple[dict, str]:
+def read_submission(
+    source: Path | Submission, max_bytes: int = MAX_BYTES
+) -> tuple[dict, str]:
     """The parsed notebook and the name of the master it answers, or a SubmissionError.
 
     The file is opened without following a link and read only if it is a regular file, and
-    never more than `max_bytes` of it.
+    never more than `max_bytes` of it. Given a Submission, its `problem` is the error, and a
+    file that is not the one found (by `identity`) is refused.
     """
-    notebook = json_of(_read_bytes(path, max_bytes))
+    if isinstance(source, Submission):
+        if source.problem:
+            raise SubmissionError(source.problem)
+        path, identity = source.path, source.identity
+    else:
+        path, identity = Path(source), None
+    notebook = json_of(_read_bytes(path, max_bytes, identity))
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise SubmissionError("the file is JSON but not a Jupyter notebook (it has no cells)")
     if notebook.get("nbformat") != 4:
@@ -148,7 +163,7 @@ def printable_path(path: Path | str) -> str:
     return _text(os.fspath(path))
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def _read_bytes(path: Path, max_bytes: int, identity: tuple[int, int] | None) -> bytes:
     try:
         mode = os.lstat(path).st_mode
         if not stat.S_ISREG(mode):
@@ -163,6 +178,10 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
         opened = os.fstat(descriptor)
         if not stat.S_ISREG(opened.st_mode):  # replaced between the look and the open
             raise SubmissionError(_not_regular(opened.st_mode))
+        if identity is not None and (opened.st_dev, opened.st_ino) != identity:
+            raise SubmissionError("this is no longer the file that was found when grading "
+                                  "began (it was replaced, or a folder on its path was); "
+                                  "grade it again")
         if opened.st_size > max_bytes:
             raise _too_big(opened.st_size, max_bytes)
         data = file.read(max_bytes + 1)
@@ -204,8 +223,10 @@ def _in_folder(root: Path) -> Iterable[Submission]:
                 if entry.name != CHECKPOINTS:
                     folders.append(path)
             elif entry.name.endswith(".ipynb"):
-                regular = entry.is_file(follow_symlinks=False)
-                yield _found(root, path, "" if regular else NOT_A_FILE)
+                found = _found(root, path, "" if entry.is_file(follow_symlinks=False)
+                               else NOT_A_FILE)
+                info = entry.stat(follow_symlinks=False)
+                yield replace(found, identity=(info.st_dev, info.st_ino))
 
 
 def _found(root: Path, path: Path, problem: str, folder: bool = False) -> Submission:
@@ -232,12 +253,10 @@ def _given_file(path: Path) -> Submission:
     """A file named on the command line: its student by the part of its name before `__`, else
     by its folder."""
     student = _named_student(path.name) or Path(os.path.abspath(path)).parent.name
-    problem = ""
-    if path.is_symlink():
-        problem = LINKED
-    elif not path.is_file():
-        problem = NOT_A_FILE
-    return Submission(_text(student), path, problem or _unreadable_name((student, path.name)))
+    info = os.lstat(path)
+    problem = "" if stat.S_ISREG(info.st_mode) else _not_regular(info.st_mode)
+    return Submission(_text(student), path, problem or _unreadable_name((student, path.name)),
+                      (info.st_dev, info.st_ino))
 
 
 def _unlisted(root: Path, folder: Path, error: OSError) -> Submission:
