@@ -313,7 +313,7 @@ def test_totals_give_each_notebook_and_all_of_a_students_points(tmp_path):
         ["'-ann", WELCOME, "1", "1", ""],
         ["'-ann", CHAIN, "1", "3", ""],
         ["'-ann", "all", "2", "4", ""],
-        ["ben", "all", "0", "0", "1 error"],
+        ["ben", "all", "0", "0", "error: 1"],
     ]
 
 

@@ -158,7 +158,7 @@ def merge_gradebooks(paths: Iterable[Path]) -> list[Row]:
 def write_totals(rows: list[Row], path: Path) -> None:
     """Each student's points per notebook, then an "all" row with their sum (CSV, like the
     gradebook). An exercise counts once even if several files answer it; the note counts the
-    exercises not passed or failed by status (error, duplicate, timed out, …)."""
+    gradebook rows that neither passed nor failed, by status ("error: 7, duplicate: 2")."""
     earned: dict[tuple[str, str], dict[str, tuple[float, float]]] = defaultdict(dict)
     notes: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for row in rows:
@@ -178,7 +178,7 @@ def write_totals(rows: list[Row], path: Path) -> None:
     ordered = sorted(totals, key=lambda key: (key[0], key[1] == ALL, key[1]))
     _write_csv(path, TOTALS_COLUMNS, (
         [_cell(student), _cell(notebook), *map(_number, totals[student, notebook]),
-         _cell(", ".join(f"{count} {status}" for status, count
+         _cell(", ".join(f"{status}: {count}" for status, count
                          in sorted(notes[student, notebook].items()) if count))]
         for student, notebook in ordered))
 
@@ -225,8 +225,9 @@ def feedback_name(student: str) -> str:
 
 
 def summary(rows: list[Row]) -> str:
-    """How many were graded, the mean score of each exercise, and every anomaly, duplicate and
-    error; control characters in names and messages are shown escaped."""
+    """How many were graded, the mean score of each exercise (duplicates left out until they
+    are resolved), and every anomaly, duplicate and error; control characters in names and
+    messages are shown escaped."""
     submissions = {row.submission for row in rows}
     students = {row.student for row in rows}
     unreadable = {row.submission: row for row in rows if row.status == "error"}
@@ -240,7 +241,7 @@ def summary(rows: list[Row]) -> str:
              f"{len(twins)} duplicated notebooks"]
     per_exercise: dict[tuple, list[Row]] = defaultdict(list)
     for row in rows:
-        if row.exercise:
+        if row.exercise and row.status != DUPLICATE:
             per_exercise[row.notebook, row.key[2], row.exercise].append(row)
     if per_exercise:
         lines.append(f"  {'notebook':<16}{'exercise':<10}{'mean':>14}{'passed':>12}")
