@@ -303,6 +303,8 @@ def test_totals_give_each_notebook_and_all_of_a_students_points(tmp_path):
         graded("-ann", "s/-ann/b.ipynb", notebook=WELCOME,
                results=(("0.1", "passed", 1.0, 1.0, ""),)),
         graded("ben", "s/ben/x.ipynb", notebook="x", results=(), error="not JSON"),
+        graded("cid", "s/cid/a.ipynb"),
+        graded("cid", "s/cid/b.ipynb"),
     ])
     path = tmp_path / "totals.csv"
     write_totals(rows, path)
@@ -314,6 +316,8 @@ def test_totals_give_each_notebook_and_all_of_a_students_points(tmp_path):
         ["'-ann", CHAIN, "1", "3", ""],
         ["'-ann", "all", "2", "4", ""],
         ["ben", "all", "0", "0", "error: 1"],
+        ["cid", CHAIN, "0", "1", "duplicate: 2"],
+        ["cid", "all", "0", "1", "duplicate: 2"],
     ]
 
 
