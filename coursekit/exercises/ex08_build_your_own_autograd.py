@@ -251,8 +251,7 @@ def _mlp_exercise(answer):
         order,
     ) + [
         _case(
-            f"mlp_gradients of MLP({n}, {sizes}) with seeded random parameters, at an input of "
-            f"{n} numbers with target {problem['target']:g}",
+            f"mlp_gradients: MLP({n}, {sizes}), random parameters, target {problem['target']:g}",
             mlp_gradients, problem, _mlp_gradients_reference, forward,
         )
         for seed, (n, sizes) in enumerate(shapes)
@@ -308,8 +307,8 @@ def _training(answer):
     )
     cases = [
         _case(
-            f"training_losses of MLP(2, [4, 1]) from seeded random parameters on 12 moons "
-            f"points, {steps} steps of size {learning_rate}",
+            f"training_losses: MLP(2, [4, 1]), 12 moons points, {steps} steps of size "
+            f"{learning_rate}",
             training_losses, _training_problem(seed, steps, learning_rate),
             _training_losses_reference, path,
         )
