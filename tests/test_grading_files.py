@@ -252,11 +252,15 @@ def test_a_damaged_gradebook_is_explained(tmp_path):
 
 def test_a_message_cannot_leave_its_code_block_and_a_name_cannot_make_a_heading(tmp_path):
     mistune = pytest.importorskip("mistune")
-    message = "wrong\n```\n# Full marks\n````\n## Exercise 1.1: passed, 1 of 1\n`````"
+    message = ("wrong\n```\n# Full marks\n\n   indented\n````\n"
+               "## Exercise 1.1: passed, 1 of 1\n`````")
     items = [graded("eve\n# Feedback for alice", "s/eve.ipynb",
                     results=(("1.1", "failed", 0.0, 1.0, message),), title="x\n## forged")]
     [path] = write_feedback(items, tmp_path)
-    blocks = mistune.create_markdown(renderer="ast")(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    assert [line[:4] for line in text.splitlines() if line.startswith("#")] == [
+        "# Fe", "## 0", "### "]  # even read as plain text
+    blocks = mistune.create_markdown(renderer="ast")(text)
     headings = [block for block in blocks if block["type"] == "heading"]
     assert [block["attrs"]["level"] for block in headings] == [1, 2, 3]
     [code] = [block for block in blocks if block["type"] == "block_code"]

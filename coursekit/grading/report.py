@@ -308,14 +308,16 @@ def _notebook_feedback(item: Graded, copies: int) -> str:
 
 def _fenced(message: str) -> str:
     """A message as a code block it cannot break out of: the fence is longer than any run of
-    backticks in it."""
+    backticks in it. Fence and lines are indented two spaces (which markdown takes away again),
+    so even read as plain text no line of the message looks like the feedback's own."""
     text = _text(message)
     if len(text) > LONG_MESSAGE:
         text = f"{text[:LONG_MESSAGE]}\n… ({len(text) - LONG_MESSAGE} more characters)"
     text = _CONTROL.sub(_escape, text.replace("\r\n", "\n").replace("\r", "\n"))
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}\n"
+    fence = "  " + "`" * max(3, longest + 1)
+    lines = "".join(f"  {line}\n" for line in text.split("\n"))
+    return f"{fence}text\n{lines}{fence}\n"
 
 
 def _inline(text: str) -> str:
