@@ -2,8 +2,9 @@
 
 import math
 
+import numpy as np
 import pytest
-from exercise_cases import exercise_tests
+from exercise_cases import assert_fails_helpfully, assert_passes, exercise_tests
 
 from coursekit.exercises import check
 
@@ -71,3 +72,18 @@ def test_sigmoid_gate_that_overflows_is_caught_at_large_negative_inputs():
 
     with pytest.raises(AssertionError, match=r"sigmoid_gate\(s=-750.*raised OverflowError"):
         check("2.2", naive)
+
+
+def test_sigmoid_gate_built_on_np_exp_is_caught_by_its_overflow():
+    def naive(s, upstream):  # right to the last digit even at ±1000, through inf
+        sig = 1 / (1 + np.exp(-s))
+        return (float(sig), upstream * float(sig) * (1 - float(sig)))
+
+    assert_fails_helpfully("2.2", naive, "σ(s) = e^s / (1 + e^s)")
+    with pytest.raises(AssertionError, match=r"sigmoid_gate\(s=-750.*raised FloatingPointError"):
+        check("2.2", naive)
+
+
+def test_sigmoid_gate_is_called_positionally_so_its_parameter_names_are_free():
+    assert_passes("2.2", lambda x, grad_out: _sigmoid_gate_right(x, grad_out))
+    assert_passes("2.3", lambda a, b: _staged_right(a, b))

@@ -1,7 +1,7 @@
 """Notebook 03's exercises: right answers pass, typical wrong answers fail with a hint."""
 
 import numpy as np
-from exercise_cases import assert_fails_helpfully, exercise_tests, mistaken
+from exercise_cases import assert_fails_helpfully, assert_passes, exercise_tests, mistaken
 
 from coursekit.exercises.ex03_network_by_hand import _network_problem
 from coursekit.nn import SoftmaxCrossEntropyLoss, init
@@ -21,6 +21,8 @@ def softmax_loss(W, b, X, y, reg, mistake=None):
         loss = -np.log(probs[rows, y]).mean()
     if mistake != "no penalty in the loss":
         loss += 0.5 * reg * np.sum(W * W)
+    if mistake == "bias penalised":  # lecture 002's penalty: W and b
+        loss += 0.5 * reg * np.sum(b * b)
     dscores = probs.copy()
     dscores[rows, y] -= 1
     if mistake == "wrong sign":
@@ -33,6 +35,8 @@ def softmax_loss(W, b, X, y, reg, mistake=None):
     if mistake != "no penalty gradient":
         dW = dW + reg * W
     db = dscores if mistake == "bias not summed" else dscores.sum(axis=0)
+    if mistake == "bias penalised":
+        db = db + reg * b
     if mistake == "loss only":
         return loss
     return (loss, dW, db)
@@ -102,6 +106,7 @@ RIGHT_AND_WRONG = {
             (mistaken(softmax_loss, "no penalty gradient"), "+ reg·W"),
             (mistaken(softmax_loss, "transposed"), "Xᵀ·dscores"),
             (mistaken(softmax_loss, "bias not summed"), "summed over the batch"),
+            (mistaken(softmax_loss, "bias penalised"), "The penalty leaves b out"),
             (mistaken(softmax_loss, "loss only"), "expected a tuple of 3 values"),
             (mistaken(softmax_loss, "unstable"), "subtract each row's largest score"),
         ],
@@ -151,3 +156,8 @@ def test_the_backward_checks_compare_with_central_differences_not_with_a_formula
         return grads
 
     assert_fails_helpfully("3.2", off_by_a_little, "1 of 15 entries differ; first at index (0, 0)")
+
+
+def test_answers_are_called_positionally_so_their_parameter_names_are_free():
+    assert_passes("3.1", lambda weights, bias, inputs, labels, strength: softmax_loss(
+        weights, bias, inputs, labels, strength))

@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
-from exercise_cases import exercise_tests, mistaken
+from exercise_cases import assert_passes, exercise_tests, mistaken
 
+from coursekit import numerical_gradient
 from coursekit.exercises import check
+from coursekit.exercises import ex06_momentum as ex06
+from coursekit.exercises.ex06_momentum import GRADIENTS
 
 # ----- 6.1: the momentum update, as a student would write it
 
@@ -74,7 +77,7 @@ RIGHT_AND_WRONG = {
             (mistaken(momentum_update, "lr in velocity"), "without the learning rate"),
             (mistaken(momentum_update, "swapped"), "in that order"),
             (mistaken(momentum_update, "in place"), "in place"),
-            (lambda **a: a["w"] - a["lr"] * a["grad"], "expected a tuple of 2 values"),
+            (lambda w, v, grad, lr, beta: w - lr * grad, "expected a tuple of 2 values"),
         ],
     ),
     "6.2": (
@@ -148,3 +151,26 @@ def test_settings_are_checked_for_their_shape():
         check("6.4", 0.03)
     with pytest.raises(AssertionError, match=r"β must be in \[0, 1\)"):
         check("6.4", (0.03, 1.0))
+
+
+def test_the_slopes_given_to_nesterov_update_are_module_level_functions():
+    # A grader in another process can only hand over functions it can import by name.
+    for gradient in GRADIENTS.values():
+        assert gradient.__name__ != "<lambda>" and "<locals>" not in gradient.__qualname__
+        assert getattr(ex06, gradient.__name__) is gradient
+
+
+def test_the_slopes_agree_with_central_differences():
+    losses = [lambda w: 0.5 * (w[0] ** 2 + 10 * w[1] ** 2),
+              lambda w: (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2,
+              lambda w: float(np.sum(w**4 / 4 - w**2 / 2))]
+    w = np.array([-1.2, 0.7])
+    for loss, gradient in zip(losses, GRADIENTS.values()):
+        np.testing.assert_allclose(gradient(w), numerical_gradient(loss, w.copy()), rtol=1e-6)
+
+
+def test_answers_are_called_positionally_so_their_parameter_names_are_free():
+    assert_passes("6.1", lambda x, velocity, g, step, friction: momentum_update(
+        x, velocity, g, step, friction))
+    assert_passes("6.2", lambda x, velocity, slope, step, friction: nesterov_update(
+        x, velocity, slope, step, friction))

@@ -11,6 +11,10 @@ from coursekit.exercises.framework import NotAnswered
 
 
 def bce_with_logits(z, t, mistake=None):
+    if mistake == "np.exp sigmoid":  # the loss from logits, but σ(z) overflows for z = -1000
+        probability = 1 / (1 + np.exp(-z))
+        per_example = t * np.logaddexp(0, -z) + (1 - t) * np.logaddexp(0, z)
+        return (per_example.mean(), (probability - t) / len(z))
     if mistake == "naive":
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             probability = 1 / (1 + np.exp(-z))
@@ -69,6 +73,7 @@ RIGHT_AND_WRONG = {
         bce_with_logits,
         [
             (mistaken(bce_with_logits, "naive"), "np.logaddexp(0, -z)"),
+            (mistaken(bce_with_logits, "np.exp sigmoid"), "np.exp(-np.logaddexp(0, -z))"),
             (mistaken(bce_with_logits, "wrong sign"), "dz = (σ(z) − t) / N"),
             (mistaken(bce_with_logits, "no 1/N"), "dz = (σ(z) − t) / N"),
             (mistaken(bce_with_logits, "sum"), "mean of"),
@@ -90,6 +95,8 @@ RIGHT_AND_WRONG = {
             (choices_with("blood pressure", ("sigmoid", "mse")), "should not squash it"),
             (choices_with("blood pressure", ("linear", "cross-entropy")), "squared"),
             (choices_with("poisonous mushroom", ("softmax", "binary cross-entropy")),
+             "a softmax over two classes"),
+            (choices_with("poisonous mushroom", ("linear", "binary cross-entropy")),
              "between 0 and 1"),
             (choices_with("poisonous mushroom", ("sigmoid", "mse")), "undoes its exponential"),
             (choices_with("handwritten letter", ("sigmoid", "cross-entropy")), "adding up to 1"),
@@ -122,3 +129,17 @@ def test_a_wrong_choice_does_not_give_the_right_one_away():
 def test_the_template_with_choices_left_empty_counts_as_not_answered():
     with pytest.raises(NotAnswered):
         check("7.3", dict.fromkeys(RIGHT_CHOICES))
+
+
+def test_a_two_class_softmax_for_the_yes_or_no_task_passes():
+    assert_passes("7.3", choices_with("poisonous mushroom", ("softmax", "cross-entropy")))
+
+
+def test_a_two_class_softmax_still_needs_its_own_loss():
+    with pytest.raises(AssertionError, match="undoes its exponential"):
+        check("7.3", choices_with("poisonous mushroom", ("softmax", "mse")))
+
+
+def test_bce_with_logits_is_called_positionally_so_its_parameter_names_are_free():
+    assert_passes("7.1", lambda logits, targets: bce_with_logits(logits, targets))
+    assert_passes("7.2", lambda s: log_softmax(s))

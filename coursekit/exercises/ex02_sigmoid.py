@@ -1,8 +1,13 @@
 """Notebook 02: the logistic-regression graph, its gates, the sigmoid gate and staged backward code.
 
 The expected answers come from the scalar engine: each gate traced on its own, the sigmoid as one
-`Value.sigmoid` gate, and the staged function traced gate by gate.
+`Value.sigmoid` gate, and the staged function traced gate by gate. 2.2 runs s = ±1000 with numpy's
+overflow raised as an error (`overflow_raises`, which 7.1 uses too).
 """
+
+from collections.abc import Callable
+
+import numpy as np
 
 from ..engine import Value
 from ..trace import trace
@@ -46,6 +51,22 @@ def _gate_locals(local_gradient):
     return cases
 
 
+def overflow_raises(answer: Callable) -> Callable:
+    """The answer, called with numpy's overflow as an error rather than a warning.
+
+    np.exp(1000) is inf with only a warning, and 1 / (1 + inf) rounds to the right 0: a sigmoid
+    that overflows can give the right numbers, so the overflow itself is what the check catches.
+    """
+    if not callable(answer):
+        return answer  # `calls` explains what it should be
+
+    def strict(*args):
+        with np.errstate(over="raise", invalid="raise"):
+            return answer(*args)
+
+    return strict
+
+
 def _sigmoid_reference(s, upstream):
     value = Value(s)
     out = value.sigmoid()
@@ -62,21 +83,31 @@ def _sigmoid_reference(s, upstream):
     ),
 )
 def _sigmoid_gate(sigmoid_gate):
-    inputs = [
+    ordinary = [
         dict(s=1.0, upstream=1.0),
         dict(s=-0.5, upstream=2.0),
         dict(s=0.0, upstream=-1.0),
         dict(s=4.0, upstream=0.5),
+    ]
+    extreme = [
         dict(s=-750.0, upstream=1.0),
-        dict(s=750.0, upstream=1.0),
+        dict(s=-1000.0, upstream=2.0),
+        dict(s=1000.0, upstream=1.0),
     ]
     return calls(
         sigmoid_gate,
         "sigmoid_gate",
-        inputs,
+        ordinary,
         _sigmoid_reference,
-        "return (σ(s), upstream · σ(s)·(1 − σ(s))); for large |s| avoid computing e^(-s) "
-        "when s is very negative",
+        "return (σ(s), upstream · σ(s)·(1 − σ(s)))",
+    ) + calls(
+        overflow_raises(sigmoid_gate),
+        "sigmoid_gate",
+        extreme,
+        _sigmoid_reference,
+        "at s = −1000, e^(−s) = e^1000 overflows (math.exp raises OverflowError, np.exp gives "
+        "inf and a warning, which this check counts as an error): for s < 0 compute "
+        "σ(s) = e^s / (1 + e^s), which needs only e^s",
     )
 
 

@@ -76,7 +76,8 @@ def _softmax_loss(softmax_loss):
     recipe = (
         "return (loss, dW, db): loss = mean of −log p[y] + ½·reg·ΣW² (one number); "
         "dW = Xᵀ·dscores + reg·W with dscores = (p − one_hot(y)) / N; "
-        "db = dscores summed over the batch (axis 0)"
+        "db = dscores summed over the batch (axis 0). The penalty leaves b out (lecture 002 "
+        "penalises b too; this notebook does not): no reg·b in db, no b² in the loss"
     )
     stable = (
         "with scores in the hundreds e^score overflows to inf: subtract each row's largest "
@@ -94,7 +95,7 @@ def _softmax_loss(softmax_loss):
         cases.append(
             Case(
                 f"softmax_loss on {what}",
-                lambda args=args: softmax_loss(**_copies(args)),
+                lambda args=args: softmax_loss(*_copies(args).values()),
                 _softmax_loss_reference(**args),
                 hint,
             )
@@ -190,7 +191,9 @@ def _two_layer_backward(two_layer_backward):
             cases.append(
                 Case(
                     f"the shapes of the gradients two_layer_backward returns, on {what}",
-                    lambda arguments=arguments: _shapes(two_layer_backward(**_copies(arguments))),
+                    lambda arguments=arguments: _shapes(
+                        two_layer_backward(*_copies(arguments).values())
+                    ),
                     _shapes(numerical),
                     SHAPES_HINT,
                 )
@@ -200,7 +203,7 @@ def _two_layer_backward(two_layer_backward):
                 Case(
                     f"the gradient {name} on {what}, against central differences of the loss",
                     lambda arguments=arguments, name=name: _gradient(
-                        two_layer_backward(**_copies(arguments)), name
+                        two_layer_backward(*_copies(arguments).values()), name
                     ),
                     numerical[name],
                     BACKWARD_HINTS[name],

@@ -62,17 +62,31 @@ def _momentum_update(momentum_update):
 def _leaves_inputs_alone(update: Callable) -> bool:
     w, v = np.array([1.0, -2.0]), np.array([0.3, -0.4])
     w_before, v_before = w.copy(), v.copy()
-    update(w=w, v=v, grad=np.array([0.5, 1.0]), lr=0.1, beta=0.9)
+    update(w, v, np.array([0.5, 1.0]), 0.1, 0.9)
     return bool(np.array_equal(w, w_before) and np.array_equal(v, v_before))
 
 
-# Slopes for 6.2, named for the check's messages: a bowl, a curved valley, and a cubic.
+def bowl_gradient(w: np.ndarray) -> np.ndarray:
+    """∇ of the bowl ½(w₁² + 10w₂²), for w of shape (2,)."""
+    return np.array([w[0], 10.0 * w[1]])
+
+
+def valley_gradient(w: np.ndarray) -> np.ndarray:
+    """∇ of Rosenbrock's valley (1 − w₁)² + 100(w₂ − w₁²)², for w of shape (2,)."""
+    return np.array([-2 * (1 - w[0]) - 400 * w[0] * (w[1] - w[0] ** 2), 200 * (w[1] - w[0] ** 2)])
+
+
+def double_well_gradient(w: np.ndarray) -> np.ndarray:
+    """∇ of Σ(w⁴/4 − w²/2), that is w³ − w, for w of any shape."""
+    return w**3 - w
+
+
+# Slopes for 6.2, named for the check's messages: a bowl, a curved valley, and a cubic. They are
+# module-level functions, so a grader in another process can hand them to an answer.
 GRADIENTS = {
-    "∇ of the bowl ½(w₁² + 10w₂²)": lambda w: np.array([w[0], 10.0 * w[1]]),
-    "∇ of Rosenbrock's valley (1 − w₁)² + 100(w₂ − w₁²)²": lambda w: np.array(
-        [-2 * (1 - w[0]) - 400 * w[0] * (w[1] - w[0] ** 2), 200 * (w[1] - w[0] ** 2)]
-    ),
-    "∇ of Σ(w⁴/4 − w²/2), that is w³ − w": lambda w: w**3 - w,
+    "∇ of the bowl ½(w₁² + 10w₂²)": bowl_gradient,
+    "∇ of Rosenbrock's valley (1 − w₁)² + 100(w₂ − w₁²)²": valley_gradient,
+    "∇ of Σ(w⁴/4 − w²/2), that is w³ − w": double_well_gradient,
 }
 
 
@@ -118,7 +132,7 @@ def _nesterov_update(nesterov_update):
             Case(
                 f"nesterov_update({shown})",
                 lambda w=w, v=v, gradient=gradient, lr=lr, beta=beta: nesterov_update(
-                    w=w.copy(), v=v.copy(), gradient=gradient, lr=lr, beta=beta
+                    w.copy(), v.copy(), gradient, lr, beta
                 ),
                 _nesterov_reference(w, v, gradient, lr, beta),
                 hint,

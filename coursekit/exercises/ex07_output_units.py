@@ -2,7 +2,9 @@
 
 The expected numbers come from the library: 7.1 from `BCEWithLogitsLoss`, 7.2 from the tensor
 engine's `log_softmax`. 7.3 asks which output unit and loss fit three tasks; a wrong choice is
-reported without giving the right one away.
+reported without giving the right one away. 7.1 runs its extreme logits with numpy's overflow
+raised as an error, so a sigmoid computed as 1 / (1 + np.exp(-z)) is caught even where it rounds
+to the right number.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import numpy as np
 
 from ..nn import BCEWithLogitsLoss
 from ..tensor import Tensor
+from .ex02_sigmoid import overflow_raises
 from .framework import Case, calls, entry, exercise
 
 
@@ -53,12 +56,14 @@ def _bce_with_logits(bce_with_logits):
         "return (loss, dz): loss = mean of −t·log σ(z) − (1 − t)·log(1 − σ(z)), "
         "dz = (σ(z) − t) / N, an array shaped like z",
     ) + calls(
-        bce_with_logits,
+        overflow_raises(bce_with_logits),
         "bce_with_logits",
         extreme,
         _bce_reference,
-        "at large |z|, 1 − σ(z) rounds to 0 (log gives −inf) and e^(−z) overflows: write "
-        "−log σ(z) as log(1 + e^(−z)) and compute it with np.logaddexp(0, -z)",
+        "at large |z|, 1 − σ(z) rounds to 0 (log gives −inf) and e^(−z) overflows (this check "
+        "counts numpy's overflow warning as an error): write −log σ(z) as log(1 + e^(−z)), "
+        "computed by np.logaddexp(0, -z), and σ(z) for the gradient as "
+        "np.exp(-np.logaddexp(0, -z))",
     )
 
 
@@ -106,11 +111,12 @@ def _log_softmax(log_softmax):
 
 UNITS = ("linear", "sigmoid", "softmax")
 LOSSES = ("mse", "binary cross-entropy", "cross-entropy", "hinge")
-# What the network has to output decides the output unit and its loss.
+# What the network has to output decides the output unit and its loss. A yes-or-no answer may
+# also be a softmax over two classes: that is the sigmoid of the two scores' difference.
 FITS = {
-    "a number": ("linear", "mse"),
-    "yes or no": ("sigmoid", "binary cross-entropy"),
-    "one of many classes": ("softmax", "cross-entropy"),
+    "a number": (("linear", "mse"),),
+    "yes or no": (("sigmoid", "binary cross-entropy"), ("softmax", "cross-entropy")),
+    "one of many classes": (("softmax", "cross-entropy"),),
 }
 TASKS = {
     "blood pressure": "a number",
@@ -123,7 +129,8 @@ CHOICE_HINTS = {
     ("a number", 1): "for a number, measure how far the prediction is from the truth, squared",
     ("yes or no", 0): "one output, read as the probability of 'yes': a number between 0 and 1",
     ("yes or no", 1): "the loss that pairs with that unit undoes its exponential and is −log of "
-                      "the probability given to the right answer, for a single yes/no output",
+                      "the probability given to the right answer: the binary form for one "
+                      "sigmoid output, the many-class form for a softmax over two classes",
     ("one of many classes", 0): "one probability per letter, positive and adding up to 1",
     ("one of many classes", 1): "−log of the probability the network gives the right letter",
 }
@@ -149,6 +156,17 @@ def _choice(choices: object, task: str, part: int) -> str:
     return word.strip().lower()
 
 
+def _fits(choices: object, task: str, kind: str, part: int) -> bool:
+    """Whether the answer's unit (part 0) fits the task, or its loss (part 1) fits the task and
+    the unit chosen with it."""
+    word = _choice(choices, task, part)
+    pairs = FITS[kind]
+    if part == 1:
+        unit = _choice(choices, task, 0)
+        pairs = [pair for pair in pairs if pair[0] == unit] or pairs
+    return word in {pair[part] for pair in pairs}
+
+
 def _shown(choices: object, task: str, part: int) -> str:
     """The answer's word for a task, for the description of its check, or a stand-in."""
     pair = choices.get(task) if isinstance(choices, dict) else None
@@ -171,9 +189,7 @@ def _choosing(choices):
     return [
         Case(
             f'is {_shown(choices, task, part)} the right {PARTS[part]} for "{task}"',
-            lambda task=task, part=part, kind=kind: (
-                _choice(choices, task, part) == FITS[kind][part]
-            ),
+            lambda task=task, part=part, kind=kind: _fits(choices, task, kind, part),
             True,
             CHOICE_HINTS[kind, part],
         )

@@ -6,7 +6,8 @@ too large and sigmoid/tanh units saturate. Each weight initializer returns an ar
 seed or `numpy.random.Generator`, so the same call gives the same weights on every run.
 
 - `gaussian`: std · N(0, 1), with the std you choose (the lectures use 1 and 0.01).
-- `xavier` (Glorot, normal variant): std = sqrt(2 / (fan_in + fan_out)), for tanh and sigmoid.
+- `xavier` (Glorot, normal variant): std = sqrt(2 / (fan_in + fan_out)), for tanh. Through
+  sigmoid layers the gradient still shrinks, by about the sigmoid's slope (at most 1/4) per layer.
 - `he` (Kaiming, normal variant): std = sqrt(2 / fan_in), for ReLU, which zeroes half its inputs.
 - `constant`: biases, e.g. 0 or a small positive 0.01 that keeps ReLUs active at the start.
 """
@@ -44,7 +45,9 @@ def gaussian(fan_in: int, fan_out: int, *, std: float, rng: Seed) -> np.ndarray:
 def xavier(fan_in: int, fan_out: int, *, rng: Seed) -> np.ndarray:
     """Glorot/Xavier normal: std = sqrt(2 / (fan_in + fan_out)), shape (fan_in, fan_out).
 
-    It keeps the variance of the signal about the same forward and backward through tanh layers.
+    It keeps the variance of the signal about the same forward and backward through tanh layers,
+    whose slope is 1 near 0. Not through sigmoid layers: their slope is at most 1/4, so the
+    gradient still shrinks by about that factor per layer.
     """
     shape = _shape(fan_in, fan_out)
     return math.sqrt(2.0 / (fan_in + fan_out)) * as_generator(rng).standard_normal(shape)
