@@ -8,6 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # JupyterLite's tools live in a virtualenv of their own: its extension, installed where
 # JupyterLab looks, would make every page of `make lab` fail to load a module that only Lite has.
+# (Lite indexes the notebooks with jupyter_server, which JupyterLab, the lab extra, brings.)
 LITE_VENV ?= .venv-lite
 LITE_BIN := $(LITE_VENV)/bin
 # Jupyter refuses to run as root without --allow-root (containers, Binder-like machines).
@@ -24,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 $(LITE_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(LITE_VENV)
 	$(LITE_BIN)/python -m pip install --quiet --upgrade pip
-	$(LITE_BIN)/python -m pip install --quiet '.[lite]'
+	$(LITE_BIN)/python -m pip install --quiet '.[lab,lite]'
 	touch $@
 
 lab: $(VENV)/.installed

@@ -2,13 +2,16 @@
 
 The test runs the very command the Makefile's lab target runs (`make -s print-lab-command`), with
 no browser, a free port, a token, and Jupyter's runtime, config and data folders in a scratch
-folder, then fetches /lab over http and stops the server.
+folder, then fetches /lab over http and stops the server. The page must not load JupyterLite's
+extension, which fails in JupyterLab ("Shared module @jupyterlite/services doesn't exist").
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
+import re
 import shlex
 import shutil
 import signal
@@ -58,8 +61,8 @@ def jupyter_folders(home: Path) -> dict[str, str]:
     }
 
 
-def fetch_lab(port: int, server: subprocess.Popen) -> int:
-    """The http status of /lab, once the server answers; waits at most START_SECONDS."""
+def fetch_lab(port: int, server: subprocess.Popen) -> tuple[int, str]:
+    """The http status and page of /lab, once the server answers; waits at most START_SECONDS."""
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -67,9 +70,9 @@ def fetch_lab(port: int, server: subprocess.Popen) -> int:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={TOKEN}",
                                         timeout=10) as response:
-                return response.status
+                return response.status, response.read().decode("utf-8", errors="replace")
         except urllib.error.HTTPError as error:
-            return error.code
+            return error.code, ""
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.5)
     pytest.fail(f"JupyterLab did not answer within {START_SECONDS} s")
@@ -89,8 +92,9 @@ def stop(server: subprocess.Popen) -> None:
             continue
 
 
-def serve_lab(user: str | None, home: Path) -> tuple[int, str]:
-    """Start `make lab`'s command as `user`, fetch /lab; its status and the server's output."""
+def serve_lab(user: str | None, home: Path) -> tuple[int, str, str]:
+    """Start `make lab`'s command as `user` and fetch /lab: its status, the page, and what the
+    server printed."""
     port = free_port()
     command = [*lab_command(user), "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
@@ -102,16 +106,36 @@ def serve_lab(user: str | None, home: Path) -> tuple[int, str]:
                                   stdout=output, stderr=subprocess.STDOUT,
                                   start_new_session=True)
         try:
-            status = fetch_lab(port, server)
+            status, page = fetch_lab(port, server)
         finally:
             stop(server)
-    return status, log.read_text("utf-8", errors="replace")
+    return status, page, log.read_text("utf-8", errors="replace")
 
 
-def test_make_lab_serves_the_course_to_whoever_runs_it(tmp_path):
-    status, output = serve_lab(None, tmp_path)
+def page_extensions(page: str) -> list[str]:
+    """The federated extensions a JupyterLab page loads, from its page config."""
+    found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                      page, re.DOTALL)
+    assert found, "the page has no jupyter-config-data"
+    return [extension["name"] for extension in json.loads(found[1])["federated_extensions"]]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> tuple[int, str, str]:
+    return serve_lab(None, tmp_path_factory.mktemp("lab"))
+
+
+def test_make_lab_serves_the_course_to_whoever_runs_it(lab):
+    status, page, output = lab
     assert status == 200, output[-3000:]
     assert "notebooks" in " ".join(lab_command(None))
+    assert "@jupyter-widgets/jupyterlab-manager" in page_extensions(page), "explorers need it"
+
+
+def test_make_lab_loads_no_jupyterlite_extension(lab):
+    lite = [name for name in page_extensions(lab[1]) if name.startswith("@jupyterlite/")]
+    assert not lite, (f"JupyterLab loads {lite}, which only work in JupyterLite: build the site "
+                      "from .venv-lite (make lite) and keep JupyterLite out of .venv")
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="runs as root, to start it as another user")
@@ -131,5 +155,5 @@ def test_make_lab_serves_the_course_to_an_ordinary_user_too():
     with tempfile.TemporaryDirectory(prefix="coursekit-lab-") as scratch:
         home = Path(scratch)
         os.chown(home, user.pw_uid, user.pw_gid)
-        status, output = serve_lab(ORDINARY_USER, home)
+        status, _, output = serve_lab(ORDINARY_USER, home)
     assert status == 200, output[-3000:]
