@@ -169,6 +169,15 @@ def test_a_name_that_is_not_utf8_is_flagged_and_written_everywhere(tmp_path):
     assert "caf\ufffd" in summary(rows)
 
 
+@pytest.mark.parametrize("name", ["eve\x1b[2J", "ann\u202egnp.exe", "tab\tbed", "new\nline"])
+def test_a_name_with_control_characters_is_flagged_and_shown_escaped(tmp_path, name):
+    write(tmp_path / name / f"{CHAIN}.ipynb")
+    [found] = find_submissions([tmp_path])
+    assert found.student == name and "not plain text" in found.problem
+    text = summary(rows_of([Graded(found, CHAIN, (), error=found.problem)]))
+    assert ascii(name)[1:-1] in text and name not in text
+
+
 def test_deeply_nested_json_is_an_error_not_a_crash(tmp_path):
     path = write(tmp_path / "alice" / f"{CHAIN}.ipynb", "[" * 100_000)
     with pytest.raises(SubmissionError, match="nested"):

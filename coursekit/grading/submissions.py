@@ -15,8 +15,9 @@ someone else's file or credit a file to someone else:
   file must also still be the file found (same device and inode), so swapping a folder on its
   path for a link does not work either. A file that is not a regular file (a FIFO, a device) is
   an error row, never a hang. `.ipynb_checkpoints` are skipped.
-- Names that are not text (bytes that are not UTF-8, control characters) are shown with
-  replacement characters (U+FFFD) and the file is an error row: rename it and grade again.
+- Names that are not text (bytes that are not UTF-8, control characters, the bidirectional
+  overrides that make text read backwards) are shown with replacement characters (U+FFFD) or
+  escaped, and the file is an error row: rename it and grade again.
 
 Such a file keeps a `problem` (the message of its error row): `read_submission(submission)`
 raises it as a SubmissionError, and the gradebook reports the file as an error whatever grading
@@ -49,7 +50,7 @@ LINKED = ("this is a symbolic link, and links are never followed (they could poi
 NOT_A_FILE = ("this is not an ordinary file (a pipe or a device?); submit the notebook file that "
               "JupyterLab saves")
 CHECKPOINTS = ".ipynb_checkpoints"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # and bidi overrides
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 # Open for reading without following a final symbolic link, without blocking on a FIFO, and
