@@ -3,6 +3,8 @@
 One gradebook row per exercise of each submission: student, notebook, exercise, points,
 max_points, status, a one-line message, and the submission's path. Rows are sorted, so grading
 the same files again writes the same gradebook; shards' gradebooks merge into one the same way.
+The totals CSV has a row per student and notebook and an "all" row per student (`write_totals`);
+both CSVs are UTF-8, RFC 4180 (CRLF line ends, so a carriage return inside a cell is quoted).
 
 What a student's file names and contents cannot do to these files:
 - Nothing here raises on what a student wrote or named: names and messages that are not text
@@ -13,7 +15,8 @@ What a student's file names and contents cannot do to these files:
   cell that starts with an apostrophe; `read_gradebook` takes exactly one away again, so reading
   and writing round-trip exactly and merging a merged gradebook changes nothing. Points stay
   numbers, written exactly (`repr`, without a trailing `.0`).
-- Feedback: a message sits in a code fence longer than any run of backticks in it; names and
+- Feedback: a message sits in an indented code fence longer than any run of backticks in it
+  (so none of its lines can close the block, or look like a heading in the raw text); names and
   titles are escaped so they cannot start headings, links or HTML; each student's file name is
   their name when that is already a plain lowercase file name (`alice.md`), else a cleaned name
   with a hash of the real one (`mary_ann~3f….md`); nothing is written outside the folder.

@@ -226,8 +226,12 @@ def _in_folder(root: Path) -> Iterable[Submission]:
             elif entry.name.endswith(".ipynb"):
                 found = _found(root, path, "" if entry.is_file(follow_symlinks=False)
                                else NOT_A_FILE)
-                info = entry.stat(follow_symlinks=False)
-                yield replace(found, identity=(info.st_dev, info.st_ino))
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:  # gone already: reading it will say so
+                    yield found
+                else:
+                    yield replace(found, identity=(info.st_dev, info.st_ino))
 
 
 def _found(root: Path, path: Path, problem: str, folder: bool = False) -> Submission:
