@@ -224,14 +224,17 @@ def _in_folder(root: Path) -> Iterable[Submission]:
                 if entry.name != CHECKPOINTS:
                     folders.append(path)
             elif entry.name.endswith(".ipynb"):
-                found = _found(root, path, "" if entry.is_file(follow_symlinks=False)
-                               else NOT_A_FILE)
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError:  # gone already: reading it will say so
-                    yield found
-                else:
-                    yield replace(found, identity=(info.st_dev, info.st_ino))
+                problem = "" if entry.is_file(follow_symlinks=False) else NOT_A_FILE
+                yield replace(_found(root, path, problem), identity=_identity(entry))
+
+
+def _identity(entry: os.DirEntry) -> tuple[int, int] | None:
+    """A found file's (device, inode); None if it is gone already (reading it will say so)."""
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _found(root: Path, path: Path, problem: str, folder: bool = False) -> Submission:
