@@ -1,9 +1,12 @@
-"""`make lab` starts JupyterLab on the notebooks, as root (containers) and as an ordinary user.
+"""The Makefile on any machine: `make lab` starts JupyterLab, as root (containers) and as an
+ordinary user, and `make test` and `make bench` say what matters and nothing else.
 
-The test runs the very command the Makefile's lab target runs (`make -s print-lab-command`), with
-no browser, a free port, a token, and Jupyter's runtime, config and data folders in a scratch
-folder, then fetches /lab over http and stops the server. The page must not load JupyterLite's
+The lab tests run the very command the Makefile's lab target runs (`make -s print-lab-command`),
+with no browser, a free port, a token, and Jupyter's runtime, config and data folders in a scratch
+folder, then fetch /lab over http and stop the server. The page must not load JupyterLite's
 extension, which fails in JupyterLab ("Shared module @jupyterlite/services doesn't exist").
+The other targets run with stand-ins for apt-get and Python, so they take no time and install
+nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -157,3 +161,60 @@ def test_make_lab_serves_the_course_to_an_ordinary_user_too():
         os.chown(home, user.pw_uid, user.pw_gid)
         status, _, output = serve_lab(ORDINARY_USER, home)
     assert status == 200, output[-3000:]
+
+
+def stand_in(folder: Path, name: str, script: str) -> None:
+    """An executable `name` in `folder` that runs the shell `script`."""
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    path.chmod(0o755)
+
+
+def test_make_test_installs_missing_system_packages_quietly_into_a_log(tmp_path):
+    tools = tmp_path / "bin"  # the only folder on PATH: no chromium, no bwrap, a talkative apt-get
+    tools.mkdir()
+    stand_in(tools, "apt-get", 'for i in $(seq 300); do echo "Unpacking package $i ..."; done; '
+                               'echo "apt-get $*" >&2')
+    stand_in(tools, "id", "echo 0")  # as root, who may install
+    for name in ("mkdir", "seq"):
+        os.symlink(shutil.which(name), tools / name)
+    make = [shutil.which("make"), "-s", "-f", str(REPO / "Makefile"), "system-packages"]
+    done = subprocess.run(make, cwd=tmp_path, env={"PATH": str(tools)}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["Installing chromium bubblewrap (log: build/apt.log)"]
+    log = (tmp_path / "build" / "apt.log").read_text("utf-8")
+    assert "Unpacking package 300" in log
+    assert "install -y -qq chromium bubblewrap" in log
+
+
+def test_make_test_lists_the_slowest_tests():
+    done = subprocess.run(["make", "-n", "-W", "pyproject.toml", "test"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    (pytest_line,) = [line for line in done.stdout.splitlines() if "-m pytest" in line]
+    assert "--durations=15" in pytest_line
+
+
+def test_make_bench_puts_a_heading_above_each_script(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    stand_in(venv / "bin", "python", 'echo "ran $1"')
+    (venv / ".installed").touch()  # newer than pyproject.toml: nothing to install
+    done = subprocess.run(["make", "-s", "bench", f"VENV={venv}"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line]
+    scripts = sorted(str(path.relative_to(REPO)) for path in (REPO / "benchmarks").glob("*.py"))
+    assert lines == [line for script in scripts for line in (f"== {script} ==", f"ran {script}")]
+
+
+def test_render_figures_writes_to_a_new_temporary_folder_by_default():
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "render_figures.py")],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    folder = Path(re.search(r"figures written to (\S+)", done.stdout)[1])
+    try:
+        assert folder.parent == Path(tempfile.gettempdir())
+        assert folder.name.startswith("coursekit-figures-") and any(folder.glob("*.svg"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
