@@ -132,7 +132,7 @@ def read_submission(
         path, identity = source.path, source.identity
     else:
         path, identity = Path(source), None
-    notebook = json_of(_read_bytes(path, max_bytes, identity))
+    notebook = _json_of(_read_bytes(path, max_bytes, identity))
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise SubmissionError("the file is JSON but not a Jupyter notebook (it has no cells)")
     if notebook.get("nbformat") != 4:
@@ -143,7 +143,7 @@ def read_submission(
     return notebook, _notebook_name(notebook, path)
 
 
-def json_of(data: bytes) -> object:
+def _json_of(data: bytes) -> object:
     """The JSON a submitted file holds, or a SubmissionError that says why it holds none."""
     if not data:
         raise SubmissionError("the file is empty; save the notebook in JupyterLab, submit again")
