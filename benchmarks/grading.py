@@ -1,11 +1,12 @@
-"""How long `coursekit grade` takes per submission, one at a time and on all cores.
+"""How long `coursekit grade` takes per submission, one at a time and on all cores, with the
+kernels sandboxed and, as the baseline measured in the same run, without the sandbox.
 
-The submissions are 50 copies of a fully correct 01_chain_rule notebook (five exercises, 21 code
-cells), each from its own student folder. Every copy is rebuilt, run under nbval in its own
-processes and scored; the benchmark also checks that every copy earned full points, so both runs
-did the whole work.
+The submissions are copies of a fully correct 01_chain_rule notebook (five exercises), each
+from its own student folder. Every copy is rebuilt, run under nbval in its own processes and
+judged; the benchmark also checks that every copy earned full points, so every run did the
+whole work.
 
-Run: .venv/bin/python benchmarks/grading.py [--copies 50]
+Run: .venv/bin/python benchmarks/grading.py [--copies 20]
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import time
 from pathlib import Path
 
 from coursekit.course import cell_role, solution_of
-from coursekit.grading import find_submissions, grade_all
+from coursekit.grading import Limits, find_submissions, grade_all
+from coursekit.grading.sandbox import why_unavailable
 from coursekit.release import release
 
 NOTEBOOK = "01_chain_rule"
@@ -35,10 +37,10 @@ def correct_submission(folder: Path) -> dict:
     return notebook
 
 
-def seconds_per_submission(folder: Path, jobs: int) -> float:
+def seconds_per_submission(folder: Path, jobs: int, sandboxed: bool) -> float:
     submissions = find_submissions([folder])
     started = time.perf_counter()
-    graded = grade_all(submissions, jobs=jobs)
+    graded = grade_all(submissions, Limits(sandboxed=sandboxed), jobs=jobs)
     elapsed = time.perf_counter() - started
     short = [item for item in graded if any(r.points < r.max_points for r in item.results)]
     if short:
@@ -48,9 +50,12 @@ def seconds_per_submission(folder: Path, jobs: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=50)
+    parser.add_argument("--copies", type=int, default=20)
     copies = parser.parse_args().copies
     cores = os.cpu_count() or 1
+    print(f"== grading: {copies} copies of a correct {NOTEBOOK} submission ==")
+    if why_unavailable():
+        print(f"note: {why_unavailable()}; both columns below ran unsandboxed")
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         text = json.dumps(correct_submission(scratch / "released"))
@@ -58,12 +63,11 @@ def main() -> None:
             student = scratch / "submissions" / f"student{number:03d}"
             student.mkdir(parents=True)
             (student / f"{NOTEBOOK}.ipynb").write_text(text, encoding="utf-8")
-        sequential = seconds_per_submission(scratch / "submissions", jobs=1)
-        parallel = seconds_per_submission(scratch / "submissions", jobs=cores)
-    print(f"{copies} copies of a correct {NOTEBOOK} submission")
-    print(f"sequential      : {sequential:.2f} s per submission")
-    print(f"{cores} jobs ({cores} cores): {parallel:.2f} s per submission")
-    print(f"speed-up        : {sequential / parallel:.2f}x")
+        print(f"{'jobs':>6}{'unsandboxed':>14}{'sandboxed':>12}{'sandbox cost':>14}")
+        for jobs in sorted({1, cores}):
+            bare = seconds_per_submission(scratch / "submissions", jobs, sandboxed=False)
+            boxed = seconds_per_submission(scratch / "submissions", jobs, sandboxed=True)
+            print(f"{jobs:>6}{bare:>12.2f} s{boxed:>10.2f} s{boxed / bare - 1:>+13.0%}")
 
 
 if __name__ == "__main__":

@@ -13,13 +13,15 @@ from .course import MASTERS_ENV, MastersMissing
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"coursekit {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     release = commands.add_parser(
         "release", help="write the student notebooks from the instructor masters"
     )
     release.add_argument("notebooks", nargs="*", help="master names, e.g. 01_chain_rule (all)")
-    release.add_argument("--out", default="notebooks", help="folder for the student notebooks")
+    release.add_argument("--out", default="notebooks",
+                         help="folder for the student notebooks (default: notebooks)")
     release.add_argument(
         "--check", action="store_true", help="only report notebooks that differ; exit 1 if any"
     )
@@ -44,8 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         "is the part of the file name before '__' (alice__01_chain_rule.ipynb), otherwise the "
         "folder holding the file (alice/01_chain_rule.ipynb). See `help(coursekit.grading)`.",
     )
-    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION")
-    grade.add_argument("--out", default="grades", help="folder for gradebook.csv and feedback/")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                       help="submitted .ipynb files, or folders searched for them")
+    grade.add_argument("--out", default="grades",
+                       help="folder for gradebook.csv, totals.csv, summary.txt and feedback/ "
+                       "(default: grades)")
     grade.add_argument("--timeout", type=float, default=30, metavar="SECONDS",
                        help="time one cell may run (default 30)")
     grade.add_argument("--time-limit", type=float, default=300, metavar="SECONDS",
@@ -58,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
                        help="grade only part I of N (0 <= I < N): one shard of a Job or CI matrix")
 
     merge = commands.add_parser("merge", help="combine the gradebooks of several grading shards")
-    merge.add_argument("gradebooks", nargs="+", metavar="GRADEBOOK")
-    merge.add_argument("--out", default="grades/gradebook.csv", help="the merged gradebook")
+    merge.add_argument("gradebooks", nargs="+", metavar="GRADEBOOK",
+                       help="the gradebook.csv of each shard")
+    merge.add_argument("--out", default="grades/gradebook.csv",
+                       help="the merged gradebook (default: grades/gradebook.csv)")
 
     for command in (release, refresh, grade):
         command.add_argument(
@@ -95,7 +102,8 @@ def _release(
     if check_only:
         stale = outdated(out, sources, solutions=solutions)
         for path in stale:
-            print(f"out of date: {path} (run `coursekit release --out {out}`)")
+            state = "out of date" if path.exists() else "missing"
+            print(f"{state}: {path} (run `coursekit release --out {out}`)")
         if not stale:
             print(f"{out}: every student notebook matches its master")
         return 1 if stale else 0
@@ -129,6 +137,15 @@ def _refresh(names: list[str]) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coursekit")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def _shard(text: str) -> tuple[int, int]:
     index, _, count = text.partition("/")
     if index.isdigit() and count.isdigit() and int(index) < int(count):
@@ -141,7 +158,15 @@ def _shard(text: str) -> tuple[int, int]:
 def _grade(args: argparse.Namespace) -> int:
     from .grading import Limits, find_submissions, grade_all, in_shard
     from .grading.grade import progress_bar
-    from .grading.report import rows_of, summary, write_feedback, write_gradebook
+    from .grading.report import (
+        rows_of,
+        summary,
+        write_feedback,
+        write_gradebook,
+        write_summary,
+        write_totals,
+    )
+    from .grading.sandbox import why_unavailable
 
     try:
         found = find_submissions(args.submissions)
@@ -154,14 +179,23 @@ def _grade(args: argparse.Namespace) -> int:
         return 2
     chosen = [submission for submission in found if in_shard(submission, *args.shard)]
     limits = Limits(args.timeout, args.time_limit, args.memory)
-    graded = grade_all(chosen, limits, jobs=args.jobs, progress=progress_bar)
-    out = Path(args.out)
+    out = Path(args.out).resolve()
+    unsandboxed = why_unavailable()
+    if unsandboxed:
+        print(f"warning: {unsandboxed}: a submission's code could read other submissions and "
+              "the masters, and change files; grade only trusted work here", file=sys.stderr)
+    hidden = (out, *(Path(path).resolve() for path in args.submissions))
+    graded = grade_all(chosen, limits, jobs=args.jobs, progress=progress_bar, hidden=hidden)
     rows = rows_of(graded)
     write_gradebook(rows, out / "gradebook.csv")
+    write_totals(rows, out / "totals.csv")
+    write_summary(rows, out / "summary.txt")
     write_feedback(graded, out / "feedback")
     print(summary(rows))
-    print(f"wrote {out / 'gradebook.csv'} and {len({g.submission.student for g in graded})} "
-          f"feedback files in {out / 'feedback'}")
+    if unsandboxed:
+        print(f"warning: {unsandboxed}")
+    print(f"wrote {out / 'gradebook.csv'}, totals.csv, summary.txt and "
+          f"{len({g.submission.student for g in graded})} feedback files in {out / 'feedback'}")
     return 0
 
 

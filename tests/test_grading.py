@@ -6,28 +6,39 @@ and by tampering the way students do. One `coursekit grade` call grades most of 
 
 import copy
 import csv
-import hashlib
 import json
 import time
 from pathlib import Path
 
 import pytest
+from grading_cases import (
+    CHAIN,
+    CHAIN_EXERCISES,
+    CHAIN_POINTS,
+    PASS_LINE,
+    WELCOME,
+    WRONG_SLOPE,
+    answer_cell,
+    check_cell,
+    digests,
+    fully_correct,
+    load,
+    points_of,
+    row_of,
+    save,
+    solved,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coursekit.cli import main
 from coursekit.course import cell_role, master_path, solution_of
 from coursekit.grading import Limits, Submission, find_submissions, grade_all, in_shard
+from coursekit.grading.judge import Verdict
 from coursekit.grading.rebuild import answers_of, load_master, rebuild
 from coursekit.grading.report import merge_gradebooks, read_gradebook
 from coursekit.grading.run import CellResult, Run, useful_part
 from coursekit.release import release
-
-WELCOME, CHAIN = "00_welcome", "01_chain_rule"
-CHAIN_EXERCISES = ("1.1", "1.2", "1.3", "1.4", "1.5")
-CHAIN_POINTS = {"1.1": 2, "1.2": 1, "1.3": 1, "1.4": 1, "1.5": 2}
-PASS_LINE = "Exercise 0.1 (warm-up: the slope of a line): all 4 checks passed\n"
-WRONG_SLOPE = "def slope(a, b, x):\n    return 2.0\n"
 
 
 @pytest.fixture(scope="module")
@@ -37,37 +48,16 @@ def student_notebooks(tmp_path_factory):
     return folder
 
 
-def load(path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def answer_cell(notebook, exercise_id):
-    return next(cell for cell in notebook["cells"] if cell_role(cell) == (exercise_id, "answer"))
 
 
-def check_cell(notebook, exercise_id):
-    return next(cell for cell in notebook["cells"] if cell_role(cell) == (exercise_id, "check"))
 
 
-def solved(notebook, exercise_ids, replaced=None):
-    """The notebook with the master's solutions injected, then some answers replaced."""
-    for exercise_id in exercise_ids:
-        answer_cell(notebook, exercise_id)["source"] = solution_of(exercise_id)
-    for exercise_id, source in (replaced or {}).items():
-        answer_cell(notebook, exercise_id)["source"] = source
-    return notebook
 
 
-def save(folder, name, notebook):
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(notebook) if isinstance(notebook, dict) else notebook, "utf-8")
-    return path
 
 
-def fully_correct(students, name):
-    exercises = ("0.1",) if name == WELCOME else CHAIN_EXERCISES
-    return solved(load(students / f"{name}.ipynb"), exercises)
 
 
 # ----- the batch: many kinds of submission, graded in one call
@@ -183,9 +173,6 @@ BAD_FILES = {
 }
 
 
-def digests(folder):
-    return {path: hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -210,12 +197,8 @@ def batch(student_notebooks, tmp_path_factory):
     }
 
 
-def points_of(rows, student):
-    return {row.exercise: row.points for row in rows if row.student == student}
 
 
-def row_of(rows, student, exercise):
-    return next(row for row in rows if row.student == student and row.exercise == exercise)
 
 
 def test_grading_finishes_and_leaves_every_submission_untouched(batch):
@@ -245,7 +228,7 @@ def test_a_broken_exercise_costs_only_itself(batch, student, student_notebooks):
 @pytest.mark.parametrize("student, exercise, status, words", [
     ("w-blank", "0.1", "not answered", "is not answered yet"),
     ("w-edited-check", "0.1", "not answered", "is not answered yet"),
-    ("w-skip-tag", "0.1", "failed", "check 2 of 4: slope(a=-3"),
+    ("w-skip-tag", "0.1", "failed", "check 2 of 8: slope(a=-3"),
     ("w-equals-anything", "0.1", "failed", "expected a number"),
     ("w-retyped", "0.1", "anomaly", "markdown"),
     ("c-partly", "1.1", "failed", "Exercise 1.1"),
@@ -384,10 +367,11 @@ def test_grading_again_writes_the_same_gradebook_and_feedback(student_notebooks,
     assert len(written[0]) == 4  # the gradebook and three feedback files
 
 
-def test_a_check_compares_only_its_pass_line_with_the_masters_output(student_notebooks, tmp_path):
-    """With the master's outputs stored, prints, stderr and warnings left in an answer cost
-    nothing, but an answer that prints the pass line itself makes the check's output differ."""
-    assert load_master(WELCOME).has_reference_outputs
+def test_prints_in_an_answer_cost_nothing_and_a_printed_pass_line_earns_nothing(
+    student_notebooks, tmp_path
+):
+    """Marks come from the judge alone: prints, stderr and warnings left in an answer cost
+    nothing, and an answer that prints the pass line itself gains nothing by it."""
     chatty = (
         "import sys, warnings\n\n"
         "def slope(a, b, x):\n"
@@ -396,14 +380,14 @@ def test_a_check_compares_only_its_pass_line_with_the_masters_output(student_not
         "    warnings.warn('a warning')\n"
         "    return a\n"
     )
-    boastful = f"def slope(a, b, x):\n    print({PASS_LINE.strip()!r})\n    return a\n"
+    boastful = f"def slope(a, b, x):\n    print({PASS_LINE.strip()!r})\n    return 2.0\n"
     blank = load(student_notebooks / f"{WELCOME}.ipynb")
     paths = [save(tmp_path, f"{student}/{WELCOME}.ipynb", solved(copy.deepcopy(blank), (),
                                                                  {"0.1": answer}))
              for student, answer in (("chatty", chatty), ("boastful", boastful))]
     graded = grade_all([Submission(path.parent.name, path) for path in paths], jobs=2)
     assert [item.results[0].status for item in graded] == ["passed", "failed"]
-    assert "outputs differ" in graded[1].results[0].message
+    assert "expected -3, got 2" in graded[1].results[0].message
 
 
 # ----- isolating failures, with a stand-in for nbval
@@ -413,7 +397,7 @@ def fake_runs(monkeypatch, *runs):
     """Make grading see these runs, in turn, instead of running nbval; record the notebooks."""
     notebooks = []
 
-    def run_notebook(path, limits, sanitize):
+    def run_notebook(path, limits, **options):
         notebooks.append(load(path))
         return runs[len(notebooks) - 1]
 
@@ -431,9 +415,17 @@ def code_index(exercise_id, role):
     return next(i for i, cell in enumerate(cells) if cell_role(cell) == (exercise_id, role))
 
 
+def judged(index, passed=True, **details):
+    """A cell's result as a run reports it: check cells carry the judge's verdict."""
+    is_check = cell_role(code_cells_of_chain()[index])[1] == "check"
+    verdict = Verdict("passed" if passed else "failed", "" if passed else "wrong") if is_check \
+        else None
+    return CellResult(index, passed, verdict=verdict, **details)
+
+
 def every_cell_passes(but=()):
     count = len(code_cells_of_chain())
-    return Run(tuple(CellResult(index, index not in but) for index in range(count)))
+    return Run(tuple(judged(index, index not in but) for index in range(count)))
 
 
 def test_a_run_killed_in_an_exercise_is_run_again_without_it(student_notebooks, tmp_path,
@@ -466,7 +458,7 @@ def test_a_cell_that_breaks_after_an_exercise_is_blamed_on_the_last_one_that_fai
 ):
     check_1_3, after_check_1_4 = code_index("1.3", "check"), code_index("1.4", "check") + 1
     ran = tuple(
-        CellResult(i, i != check_1_3, exception="AssertionError" if i == check_1_3 else "")
+        judged(i, i != check_1_3, exception="AssertionError" if i == check_1_3 else "")
         for i in range(after_check_1_4)
     )
     dead_after_1_4 = Run(ran + (CellResult(after_check_1_4, False, stopped="kernel died"),))
@@ -495,8 +487,9 @@ def test_a_rebuilt_notebook_is_the_master_with_only_the_answers_injected(student
             assert ours["source"] == solution_of(exercise_id)
         else:
             assert ours["source"] == theirs["source"]
-        if role == "check":
-            assert ours["metadata"] == theirs["metadata"]
+        assert ours["metadata"].get("coursekit") == theirs["metadata"].get("coursekit")
+        if ours["cell_type"] == "code":
+            assert "nbval-ignore-output" in ours["metadata"]["tags"]
 
 
 def test_answers_are_found_by_metadata_when_their_cell_ids_changed(student_notebooks):

@@ -136,7 +136,7 @@ def _run(master: Master, notebook: dict, limits: Limits, hidden: tuple[Path, ...
     with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as folder:
         path = Path(folder) / f"{master.name}.ipynb"
         path.write_text(notebook_text(notebook), encoding="utf-8")
-        return run_notebook(path, limits, sandboxed=True, hidden=hidden)
+        return run_notebook(path, limits, sandboxed=limits.sandboxed, hidden=hidden)
 
 
 def _first_stop(run: Run) -> CellResult | None:
@@ -161,7 +161,8 @@ def _score(
         return _result(ex, "error", f"this exercise could not be judged fairly: the notebook went "
                                     f"wrong before its check{where}")
     if all(answers.sources.get(id) == stubs.get(id) for id in ex.answer_ids):
-        return _result(ex, "not answered", "the answer cell still holds the stub")
+        return _result(ex, "not answered", f"Exercise {ex.id} is not answered yet: its answer "
+                                           "cell still holds the `raise NotImplementedError` stub")
     verdict = check.verdict
     if verdict.status == "passed":
         return _result(ex, "passed")
