@@ -76,20 +76,31 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     args = parser.parse_args(argv)
-    if getattr(args, "masters", None):
-        os.environ[MASTERS_ENV] = str(Path(args.masters).resolve())
+    chosen = getattr(args, "masters", None)
+    previous = os.environ.get(MASTERS_ENV)
+    if chosen:  # for this command only; the grader's child processes read it too
+        os.environ[MASTERS_ENV] = str(Path(chosen).resolve())
     try:
-        if args.command == "release":
-            return _release(args.notebooks, Path(args.out), args.check, args.overwrite,
-                            args.solutions)
-        if args.command == "grade":
-            return _grade(args)
-        if args.command == "merge":
-            return _merge([Path(path) for path in args.gradebooks], Path(args.out))
-        return _refresh(args.notebooks)
+        return _run(args)
     except (KeyError, MastersMissing) as unknown:  # the message lists what there is
         print(f"coursekit {args.command}: {unknown.args[0]}", file=sys.stderr)
         return 2
+    finally:
+        if chosen and previous is None:
+            os.environ.pop(MASTERS_ENV, None)
+        elif chosen:
+            os.environ[MASTERS_ENV] = previous
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "release":
+        return _release(args.notebooks, Path(args.out), args.check, args.overwrite,
+                        args.solutions)
+    if args.command == "grade":
+        return _grade(args)
+    if args.command == "merge":
+        return _merge([Path(path) for path in args.gradebooks], Path(args.out))
+    return _refresh(args.notebooks)
 
 
 def _release(

@@ -24,7 +24,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from packaging.requirements import Requirement
 
-from coursekit.course import cell_role, masters
+from coursekit.course import SOLUTION_BEGIN, cell_role, masters
 
 REPO = Path(__file__).resolve().parent.parent
 BINDER = REPO / "binder"
@@ -119,6 +119,15 @@ def test_postbuild_installs_the_course_itself_over_the_pinned_requirements(binde
                            cwd=binder, capture_output=True, text=True, check=True).stdout
     assert Path(where.strip()).is_relative_to(binder / "venv"), f"coursekit came from {where}"
     run([python, "-m", "pip", "check"])  # --no-deps left no dependency of coursekit missing
+
+
+@slow
+def test_a_students_binder_holds_no_instructor_material(binder):
+    repo = binder / "repo"
+    assert not (repo / "instructor").exists() and not (repo / "tests").exists()
+    marker = f"{SOLUTION_BEGIN}\\n".encode()  # a marker line, as notebooks store it
+    leaks = [path for path in repo.rglob("*") if path.is_file() and marker in path.read_bytes()]
+    assert not leaks, leaks
 
 
 @slow

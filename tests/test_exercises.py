@@ -97,6 +97,17 @@ def test_hints_come_one_at_a_time_then_the_solution_with_a_warning(capsys):
     assert "def multiply_backward" in shown and "### BEGIN" not in shown
 
 
+def test_an_install_without_the_masters_gives_hints_and_never_a_solution(
+    capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("COURSEKIT_MASTERS", str(tmp_path))  # a student's install has none
+    for _ in range(len(exercises()["1.2"].hints) + 2):
+        hint("1.2")
+    shown = capsys.readouterr().out
+    assert "this install has no solutions" in shown
+    assert "def add_backward" not in shown and "will not count" not in shown
+
+
 def test_every_exercise_has_hints_and_an_answer_cell_in_a_master():
     from coursekit.course import solution_of
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from test_binder import run
 
-from coursekit.course import masters
+from coursekit.course import SOLUTION_BEGIN, masters
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -77,7 +77,7 @@ def test_the_site_bundles_the_coursekit_wheel_for_piplite(site):
     assert any(url.startswith("./pypi/all.json") for url in settings["pipliteUrls"])
 
 
-def test_the_wheel_is_pure_python_and_carries_the_masters_and_data(site):
+def test_the_wheel_is_pure_python_and_carries_the_data(site):
     (wheel,) = (site / "pypi").glob("coursekit-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -86,9 +86,34 @@ def test_the_wheel_is_pure_python_and_carries_the_masters_and_data(site):
     assert "Tag: py3-none-any" in fields and "Root-Is-Purelib: true" in fields, fields
     compiled = [name for name in names if name.endswith((".so", ".pyd", ".dylib"))]
     assert not compiled, f"Pyodide cannot load compiled extensions: {compiled}"
-    for master in masters():
-        assert f"coursekit/course/{master.name}" in names
     assert any(name.startswith("coursekit/data/") and name.endswith(".csv.gz") for name in names)
+
+
+def test_neither_the_wheel_nor_the_site_holds_a_solution_or_a_hidden_case(site):
+    """What students get has no marker line of a solution and no argument set of a hidden
+    case (each hidden set written as JSON would be, or as the repr of a Python dict)."""
+    leaks = solution_and_hidden_case_texts()
+    (wheel,) = (site / "pypi").glob("coursekit-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    files |= {str(path): path.read_bytes() for path in site.rglob("*") if path.is_file()
+              and path.suffix in (".ipynb", ".json", ".py", ".md", ".txt")}
+    found = [(name, leak) for name, data in files.items() for leak in leaks if leak in data]
+    assert not found, found[:5]
+
+
+def solution_and_hidden_case_texts() -> list[bytes]:
+    from coursekit.grading.judge import load_hidden_cases
+
+    leaks = [f"{SOLUTION_BEGIN}\n".encode(), f"{SOLUTION_BEGIN}\\n".encode()]
+    for names in load_hidden_cases(masters()[0].parent).values():
+        for sets in names.values():
+            for arguments in sets:
+                plain = {key: value for key, value in arguments.items()
+                         if isinstance(value, float)}
+                if plain:
+                    leaks += [json.dumps(plain).encode(), repr(plain).encode()]
+    return leaks
 
 
 def test_the_notebooks_ask_for_a_kernel_that_lite_finds_by_language(site):

@@ -112,11 +112,28 @@ def test_the_committed_student_notebooks_are_what_release_makes():
     assert outdated(REPO / "notebooks") == []
 
 
-def test_release_check_command_reports_stale_notebooks(tmp_path, capsys):
+def test_release_check_command_reports_missing_and_stale_notebooks(tmp_path, capsys):
     assert main(["release", "--out", str(tmp_path), "--check"]) == 1
-    assert "out of date" in capsys.readouterr().out
+    assert "missing: " in capsys.readouterr().out
     assert main(["release", "--out", str(tmp_path)]) == 0
     assert main(["release", "--out", str(tmp_path), "--check"]) == 0
+    edited = tmp_path / "00_welcome.ipynb"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("slope", "slop"), "utf-8")
+    capsys.readouterr()
+    assert main(["release", "--out", str(tmp_path), "--check"]) == 1
+    assert capsys.readouterr().out.startswith(f"out of date: {edited}")
+
+
+def test_the_self_study_edition_keeps_the_solutions_without_markers(tmp_path):
+    assert main(["release", "--solutions", "--out", str(tmp_path), "01_chain_rule"]) == 0
+    text = (tmp_path / "01_chain_rule.ipynb").read_text(encoding="utf-8")
+    assert "def add_backward" in text and "BEGIN SOLUTION" not in text
+    assert "NotImplementedError(\"Exercise" not in text
+
+
+def test_the_commands_say_where_the_masters_are_when_none_are_found(tmp_path, capsys):
+    assert main(["release", "--masters", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "no instructor masters in" in capsys.readouterr().err
 
 
 def test_release_never_overwrites_a_notebook_a_student_edited(tmp_path):

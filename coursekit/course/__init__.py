@@ -90,16 +90,16 @@ def exercise_order(exercise_id: str) -> tuple[int, ...]:
 
 def solution_of(exercise_id: str) -> str:
     """The master's answer cells of an exercise, solution included, markers removed."""
-    solutions = _solutions()
+    solutions = _solutions(masters_folder())
     if exercise_id not in solutions:
         raise KeyError(f"no master notebook has an answer cell for exercise {exercise_id!r}")
     return solutions[exercise_id]
 
 
 @cache
-def _solutions() -> dict[str, str]:
+def _solutions(folder: Path) -> dict[str, str]:
     found: dict[str, list[str]] = {}
-    for path in masters():
+    for path in masters(folder):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             exercise_id, role = cell_role(cell)
             if role == "answer":

@@ -13,6 +13,7 @@ import copy
 import json
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from pathlib import Path
 
 from ..course import cell_role, master_path, source_text
 from ..release import student_version
@@ -71,12 +72,15 @@ class Answers:
     anomalies: dict[str, str] = field(default_factory=dict)
 
 
-@cache
 def load_master(name: str) -> Master:
     """The master notebook `name` ("01_chain_rule"), parsed once."""
+    return _load(master_path(name))
+
+
+@cache
+def _load(path: Path) -> Master:
     from ..exercises import exercises
 
-    path = master_path(name)
     notebook = json.loads(path.read_text(encoding="utf-8"))
     code = _code_cells(notebook)
     roles = [cell_role(cell) for cell in code]
