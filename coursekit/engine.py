@@ -14,8 +14,8 @@ always describe the latest backward pass; calling it twice gives the same number
 micrograd and PyTorch do: `l1.backward(); l2.backward(accumulate=True)` leaves d(l1 + l2).
 
 Numbers that leave the floats: `exp` and `**` raise an OverflowError that says what overflowed,
-while `*` and `/` give ±inf as float arithmetic does. A nan input gives a nan output, and no
-comparison can choose a branch from it.
+while `*` and `/` give ±inf as float arithmetic does. A nan input gives a nan output, through
+relu and max too. A Value has no truth value, so `if x:` raises instead of silently branching.
 
 Storing local gradients as numbers (instead of a closure per node, as micrograd does) keeps the
 engine free of reference cycles, so Python frees a graph as soon as it is no longer used.
