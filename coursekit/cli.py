@@ -42,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
 
     grade = commands.add_parser(
         "grade", help="grade submitted notebooks: gradebook CSV, feedback per student, summary",
-        description="Grade submissions (files, or folders searched for .ipynb files). The student "
-        "is the part of the file name before '__' (alice__01_chain_rule.ipynb), otherwise the "
-        "folder holding the file (alice/01_chain_rule.ipynb). See `help(coursekit.grading)`.",
+        description="Grade submissions (files, or folders searched for .ipynb files). In a folder "
+        "given here, a file in a subfolder belongs to that subfolder's student "
+        "(alice/01_chain_rule.ipynb); a file directly in it names its student before '__' "
+        "(alice__01_chain_rule.ipynb). See `help(coursekit.grading)`.",
     )
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                        help="submitted .ipynb files, or folders searched for them")
@@ -201,12 +202,12 @@ def _grade(args: argparse.Namespace) -> int:
     write_gradebook(rows, out / "gradebook.csv")
     write_totals(rows, out / "totals.csv")
     write_summary(rows, out / "summary.txt")
-    write_feedback(graded, out / "feedback")
+    feedback = write_feedback(graded, out / "feedback")
     print(summary(rows))
     if unsandboxed:
         print(f"warning: {unsandboxed}")
-    print(f"wrote {out / 'gradebook.csv'}, totals.csv, summary.txt and "
-          f"{len({g.submission.student for g in graded})} feedback files in {out / 'feedback'}")
+    print(f"wrote {out / 'gradebook.csv'}, totals.csv, summary.txt and {len(feedback)} "
+          f"feedback files in {out / 'feedback'}")
     return 0
 
 

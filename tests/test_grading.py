@@ -154,6 +154,8 @@ def broken_chain_submissions(students):
             "    except MemoryError:\n"
             "        size //= 2\n"
         )}), {**CHAIN_POINTS, "1.1": 0}),
+        "c-syntax-error": (chain({"1.2": "def add_backward(x, y, upstream)\n    return 0\n"}),
+                           {**CHAIN_POINTS, "1.2": 0}),
         "c-deleted": (deleted, {**CHAIN_POINTS, "1.2": 0}),
         "c-duplicated": (duplicated, {**CHAIN_POINTS, "1.4": 0}),
     }
@@ -218,7 +220,7 @@ def test_a_welcome_submission_earns_what_its_answer_deserves(batch, student, stu
 
 @pytest.mark.parametrize("student", [
     "c-correct", "c-partly", "c-blank", "c-endless-loop", "c-os-exit", "c-sys-exit",
-    "c-memory-hog", "c-deleted", "c-duplicated",
+    "c-syntax-error", "c-memory-hog", "c-deleted", "c-duplicated",
 ])
 def test_a_broken_exercise_costs_only_itself(batch, student, student_notebooks):
     expected = broken_chain_submissions(student_notebooks)[student][1]
@@ -235,6 +237,7 @@ def test_a_broken_exercise_costs_only_itself(batch, student, student_notebooks):
     ("c-endless-loop", "1.3", "timed out", "10 s"),
     ("c-os-exit", "1.2", "crashed", "stopped"),
     ("c-sys-exit", "1.4", "failed", "SystemExit"),
+    ("c-syntax-error", "1.2", "failed", "the answer cell raised SyntaxError"),
     ("c-deleted", "1.2", "anomaly", "missing"),
     ("c-duplicated", "1.4", "anomaly", "2 answer cells"),
 ])
@@ -364,7 +367,7 @@ def test_grading_again_writes_the_same_gradebook_and_feedback(student_notebooks,
         written.append({path.relative_to(out): path.read_bytes()
                         for path in out.rglob("*") if path.is_file()})
     assert written[0] == written[1]
-    assert len(written[0]) == 4  # the gradebook and three feedback files
+    assert len(written[0]) == 6  # gradebook, totals, summary and three feedback files
 
 
 def test_prints_in_an_answer_cost_nothing_and_a_printed_pass_line_earns_nothing(

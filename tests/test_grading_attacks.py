@@ -32,10 +32,11 @@ from grading_cases import (
 from coursekit.cli import main
 from coursekit.course import masters_folder
 from coursekit.grading.report import read_gradebook
-from coursekit.grading.sandbox import why_unavailable
+from coursekit.grading.sandbox import ControlGroup, why_unavailable
 from coursekit.release import release
 
 SANDBOX = why_unavailable()
+WHOLE_RUN_LIMITS = bool(ControlGroup("probe").folders)  # memory and processes of a whole run
 needs_sandbox = pytest.mark.skipif(bool(SANDBOX), reason=SANDBOX)
 RIGHT = "def slope(a, b, x):\n    return a\n"
 WRONG = "def slope(a, b, x):\n    return 0.0\n"
@@ -165,6 +166,13 @@ def attacks(canary, port):
             "    except OSError:\n        break\n"
             "    if pid == 0:\n        import time; time.sleep(30); os._exit(0)\n"
             "    children += 1\n" + RIGHT, 1),
+        "a-memory-across-processes": (  # each child stays under the per-process limit
+            "import subprocess, sys\n"
+            "hog = 'b = bytearray(700 * 2**20); import time; time.sleep(5)'\n"
+            "children = [subprocess.Popen([sys.executable, '-c', hog]) for _ in range(3)]\n"
+            "killed = any(child.wait() == -9 for child in children)\n"
+            "def slope(a, b, x):\n    return a if killed else 0.0\n",
+            1 if WHOLE_RUN_LIMITS else 0),
         "a-loops-on-hidden-cases": (
             "PUBLIC = {2.0, -3.0, 0.0, 1.5}\n"
             "def slope(a, b, x):\n"

@@ -85,7 +85,7 @@ def source_text(source: str | list[str]) -> str:
 
 def exercise_order(exercise_id: str) -> tuple[int, ...]:
     """A sort key for exercise ids that puts "1.2" before "1.10"."""
-    return tuple(int(part) for part in exercise_id.split(".") if part.isdigit())
+    return tuple(int(part) for part in exercise_id.split(".") if part.isdecimal())
 
 
 def solution_of(exercise_id: str) -> str:

@@ -72,7 +72,7 @@ def _grade(
     submission: Submission, limits: Limits, max_bytes: int, hidden: tuple[Path, ...]
 ) -> Graded:
     try:
-        notebook, name = read_submission(submission.path, max_bytes)
+        notebook, name = read_submission(submission, max_bytes)
         master = load_master(name)
         answers = answers_of(master, notebook)
     except SubmissionError as error:
