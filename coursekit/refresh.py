@@ -2,8 +2,9 @@
 
 nbval later compares a fresh run with these outputs, so they are made the same way every time: a
 fresh kernel per notebook, the notebook's own folder as working directory, no timing metadata,
-and widget model ids that do not change from run to run. Refreshing an unchanged master therefore
-rewrites it byte for byte, and `release --check` stays quiet.
+printed text kept as one output however the kernel happened to flush it, and widget model ids
+that do not change from run to run. Refreshing an unchanged master therefore rewrites it byte for
+byte, and `release --check` stays quiet.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from .release import notebook_text
 
-__all__ = ["refresh", "renumber_widgets"]
+__all__ = ["refresh", "merge_streams", "renumber_widgets"]
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -39,8 +40,29 @@ def refresh(path: Path | str, timeout: int = 600) -> None:
     )
     client.execute()
     # Round-trip through plain JSON so the file is written exactly as release writes notebooks.
-    executed = renumber_widgets(json.loads(nbformat.writes(notebook)), path.stem)
+    executed = renumber_widgets(merge_streams(json.loads(nbformat.writes(notebook))), path.stem)
     path.write_text(notebook_text(executed), encoding="utf-8")
+
+
+def merge_streams(notebook: dict) -> dict:
+    """The notebook with each run of consecutive stdout (or stderr) outputs of a cell as one.
+
+    A cell that prints for a while reaches the notebook in as many pieces as the kernel flushed
+    its output, which depends on timing; Jupyter shows the pieces as one text, and so do we.
+    """
+    for cell in notebook["cells"]:
+        merged: list[dict] = []
+        for output in cell.get("outputs", ()):
+            previous = merged[-1] if merged else {}
+            if (output["output_type"] == "stream" and previous.get("output_type") == "stream"
+                    and previous["name"] == output["name"]):
+                text = "".join(previous["text"]) + "".join(output["text"])
+                previous["text"] = text.splitlines(keepends=True)
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return notebook
 
 
 def renumber_widgets(notebook: dict, name: str) -> dict:

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from coursekit.course import masters
-from coursekit.refresh import refresh, renumber_widgets
+from coursekit.refresh import merge_streams, refresh, renumber_widgets
 
 slow = pytest.mark.slow
 
@@ -146,3 +146,20 @@ def test_widget_ids_are_renumbered_by_place_whatever_the_kernel_drew():
     layout = state[second]["state"]["layout"].removeprefix("IPY_MODEL_")
     assert layout in state and len({second, layout, *state}) == 4
     assert renumber_widgets(one_run, "other")["metadata"] != renumbered["metadata"]
+
+
+def stream(name: str, *lines: str) -> dict:
+    return {"output_type": "stream", "name": name, "text": list(lines)}
+
+
+def test_printed_text_is_one_output_however_the_kernel_flushed_it():
+    figure = {"output_type": "display_data", "data": {"text/plain": ["<Figure>"]}, "metadata": {}}
+    pieces = [stream("stdout", "loss 1.099\n", "accuracy "), stream("stdout", "57%\n"),
+              stream("stderr", "warning\n"), stream("stdout", "done\n"), figure,
+              stream("stdout", "after\n")]
+    notebook = {"cells": [{"cell_type": "code", "outputs": pieces},
+                          {"cell_type": "markdown", "source": ["text"]}]}
+    assert merge_streams(notebook)["cells"][0]["outputs"] == [
+        stream("stdout", "loss 1.099\n", "accuracy 57%\n"), stream("stderr", "warning\n"),
+        stream("stdout", "done\n"), figure, stream("stdout", "after\n"),
+    ]
