@@ -105,7 +105,7 @@ def _sigmoid_gate(sigmoid_gate):
         "sigmoid_gate",
         extreme,
         _sigmoid_reference,
-        "at s = −1000, e^(−s) = e^1000 overflows (math.exp raises OverflowError, np.exp gives "
+        "for s = −750 or −1000, e^(−s) overflows (math.exp raises OverflowError, np.exp gives "
         "inf and a warning, which this check counts as an error): for s < 0 compute "
         "σ(s) = e^s / (1 + e^s), which needs only e^s",
     )
