@@ -32,7 +32,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coursekit.cli import main
-from coursekit.course import cell_role, master_path, solution_of
+from coursekit.course import cell_role, master_path, masters, solution_of
 from coursekit.grading import Limits, Submission, find_submissions, grade_all, in_shard
 from coursekit.grading.judge import Verdict
 from coursekit.grading.rebuild import answers_of, load_master, rebuild
@@ -604,3 +604,25 @@ def test_the_progress_bar_goes_to_stderr(tmp_path, capsys):
     assert "grading [" in captured.err and "1/1" in captured.err
     assert "grading [" not in captured.out
 
+
+
+@pytest.mark.slow
+def test_every_notebook_solved_earns_full_marks_and_blank_earns_nothing(
+    student_notebooks, tmp_path
+):
+    """Every exercise of the course goes through the judge and the sandbox: the masters'
+    solutions earn every point, the released stubs none."""
+    folder = tmp_path / "submissions"
+    for master in masters():
+        blank = load(student_notebooks / master.name)
+        ids = [cell_role(cell)[0] for cell in blank["cells"] if cell_role(cell)[1] == "answer"]
+        save(folder, f"solved/{master.name}", solved(copy.deepcopy(blank), ids))
+        save(folder, f"blank/{master.name}", blank)
+    rows = []
+    for item in grade_all(find_submissions([folder]), Limits(cell_timeout=60), jobs=2):
+        rows += [(item.submission.student, item.notebook, result) for result in item.results]
+    wrong = [(student, notebook, result.exercise, result.status, result.message[:300])
+             for student, notebook, result in rows
+             if result.status != {"solved": "passed", "blank": "not answered"}[student]]
+    assert not wrong
+    assert len(rows) == 2 * sum(len(load_master(path.stem).exercises) for path in masters())

@@ -171,3 +171,36 @@ def test_every_hidden_case_passes_with_the_masters_solution(exercise_id):
     with hidden_arguments(HIDDEN[exercise_id]), contextlib.redirect_stdout(io.StringIO()) as out:
         check(exercise_id, namespace[name])
     assert "checks passed" in out.getvalue()
+
+
+def test_a_naive_sigmoid_that_overflows_fails_in_the_kernel_too():
+    """2.2's check makes overflow an error; the judge passes that setting to the kernel."""
+    import numpy
+
+    def sigmoid_gate(s, upstream):  # right numbers, but e^750 overflows on the way
+        sigma = 1 / (1 + numpy.exp(-s))
+        return sigma, upstream * sigma * (1 - sigma)
+
+    verdict = judge("2.2", "sigmoid_gate", kernel({"sigmoid_gate": sigmoid_gate}))
+    assert verdict.status == "failed" and "FloatingPointError" in verdict.message
+
+
+def test_library_objects_reach_the_kernel_and_only_data_comes_back():
+    from coursekit.exercises.ex04_vanishing_gradients import NETWORKS, _network_problem
+
+    problem = _network_problem(*NETWORKS[0])
+    sent = decode(json.loads(json.dumps(encode(list(problem.values())))))
+    assert [type(item).__name__ for item in sent[:2]] == ["Sequential", "SoftmaxCrossEntropyLoss"]
+    back = decode(json.loads(json.dumps(encode(problem["model"]))), functions=False)
+    assert isinstance(back, Opaque) and back.kind == "Sequential"
+
+
+def test_gradient_norms_of_library_networks_are_judged_through_the_wire():
+    def weight_gradient_norms(model, loss, X, y):
+        loss.forward(model.forward(X), y)
+        model.backward(loss.backward())
+        return np.array([norm for name, norm in model.gradient_norms().items()
+                         if name.endswith(".W")])
+
+    namespace = {"weight_gradient_norms": weight_gradient_norms}
+    assert judge("4.2", "weight_gradient_norms", kernel(namespace)) == Verdict("passed")

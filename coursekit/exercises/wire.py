@@ -7,7 +7,10 @@ calls the real answer with them (`reply`), and what comes back is data only: num
 numpy arrays, tuples, lists and dicts. Nothing the kernel sends is ever run or unpickled; an
 object of any other type arrives as an `Opaque` stand-in that names its type.
 
-A function passed as an argument travels by name: only module-level functions of coursekit can.
+Arguments travel the other way, from the grader to the kernel, where they can do no harm: a
+function passed as an argument goes by name (only module-level functions of coursekit can), and
+an object of coursekit's (a network, a loss) is pickled. What comes back from the kernel is read
+as data only, never unpickled and never imported.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import pickle
 import sys
 from collections.abc import Callable
+from types import FunctionType
 
 import numpy as np
 
@@ -63,16 +68,20 @@ def encode(value: object, depth: int = 0) -> object:
         return {"tuple": items} if isinstance(value, tuple) else items
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):
         return {"dict": {key: encode(item, depth + 1) for key, item in value.items()}}
-    if callable(value) and _importable(value):
+    if isinstance(value, FunctionType) and _importable(value):
         return {"function": f"{value.__module__}:{value.__qualname__}"}
+    if _ours(value) and not isinstance(value, (FunctionType, type)):
+        return {"pickled": base64.b64encode(pickle.dumps(value)).decode("ascii"),
+                "object": type(value).__name__, "repr": _short_repr(value)}
     if callable(value):
         return {"callable": True}
     return {"object": type(value).__name__, "repr": _short_repr(value)}
 
 
 def decode(data: object, functions: bool = True) -> object:
-    """The value `encode` described; callables become `Callee` markers, and named functions
-    the functions themselves, unless `functions` is False (what a kernel sends is only data)."""
+    """The value `encode` described; callables become `Callee` markers. Named functions and
+    pickled objects of coursekit's are rebuilt only when `functions` is True, as the kernel does
+    with the grader's arguments: what a kernel sends the grader is read as data only."""
     if isinstance(data, list):
         return [decode(item, functions) for item in data]
     if not isinstance(data, dict):
@@ -92,6 +101,8 @@ def decode(data: object, functions: bool = True) -> object:
         return array.astype(dtype.newbyteorder("="))
     if "function" in data and functions:
         return _named_function(data["function"])
+    if "pickled" in data and functions:
+        return pickle.loads(base64.b64decode(data["pickled"]))
     if "callable" in data or "function" in data:
         return Callee()
     return Opaque(str(data.get("object", "object")), str(data.get("repr", ""))[:_MAX_REPR])
@@ -100,10 +111,11 @@ def decode(data: object, functions: bool = True) -> object:
 def reply(get_answer: Callable[[], object], request: str) -> None:
     """Run one request of the grader in the kernel and print the one-line reply.
 
-    The request is {"select": key or null, "args": [...], "kwargs": {...}} to call the answer
-    (or answer[key]) with those arguments, or {} to send the answer itself. The reply holds the
-    result and the arguments as they are after the call (so a check can see an array changed in
-    place), or the exception the answer raised.
+    The request is {"select": key or null, "args": [...], "kwargs": {...}, "errstate": {...}}
+    to call the answer (or answer[key]) with those arguments, under numpy's error settings as
+    the check had them (a check may make overflow an error), or {} to send the answer itself.
+    The reply holds the result and the arguments as they are after the call (so a check can see
+    an array changed in place), or the exception the answer raised.
     """
     try:
         wanted = json.loads(request)
@@ -113,7 +125,8 @@ def reply(get_answer: Callable[[], object], request: str) -> None:
         else:
             target = answer if wanted.get("select") is None else answer[wanted["select"]]
             args, kwargs = decode(wanted["args"]), decode(wanted.get("kwargs", {"dict": {}}))
-            value = target(*args, **kwargs)
+            with np.errstate(**wanted.get("errstate", {})):
+                value = target(*args, **kwargs)
             result = {"value": encode(value), "args": encode(args), "kwargs": encode(kwargs)}
     except NotImplementedError:
         result = {"not_answered": True}
@@ -121,6 +134,11 @@ def reply(get_answer: Callable[[], object], request: str) -> None:
         result = {"raised": type(error).__name__, "message": _short_text(str(error), 2000)}
     sys.stdout.write(REPLY_MARK + json.dumps(result) + "\n")
     sys.stdout.flush()
+
+
+def _ours(value: object) -> bool:
+    """An object of one of coursekit's own classes (a layer, a loss, a network)."""
+    return type(value).__module__.split(".")[0] == "coursekit"
 
 
 def _importable(function: object) -> bool:

@@ -114,7 +114,8 @@ class _RemoteFunction:
         self.expression, self.select, self.ask = expression, select, ask
 
     def __call__(self, *args: object, **kwargs: object) -> object:
-        request = {"select": self.select, "args": encode(list(args)), "kwargs": encode(kwargs)}
+        request = {"select": self.select, "args": encode(list(args)), "kwargs": encode(kwargs),
+                   "errstate": np.geterr()}  # a check may have made overflow an error
         reply = self.ask(_request_code(self.expression, request))
         if reply.get("not_answered"):
             raise NotImplementedError
