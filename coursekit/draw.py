@@ -55,6 +55,9 @@ MARGIN = 16
 ARROW = 8
 INDENT = 16  # of the caption's chain-rule sentences under their step
 LEGEND = "value above · gradient below"
+SCALE = 1.4  # screen pixels per drawing unit: labels of 12 units read like the notebook's text
+MINUS = "\u2212"  # a true minus sign, as the explorers' sliders write it
+_HYPHEN_BEFORE_NUMBER = re.compile(r"-(?=[\d.]|inf)")
 
 _AUTOMATIC_NAME = re.compile(r"t\d+")
 
@@ -75,12 +78,16 @@ class SVG:
         return f"<SVG drawing, {len(self.svg)} characters>"
 
 
-def draw(g: Graph, upto: int | None = None, palette: str = "colour-blind") -> SVG:
+def draw(g: Graph, upto: int | None = None, palette: str = "colour-blind",
+         canvas: tuple[float, float] | None = None) -> SVG:
     """The graph as a picture: forward values above the wires, gradients (if any) below.
 
     upto=k shows the backward pass after its first k steps (0 shows only the output's gradient 1),
     with the node of step k highlighted and its chain-rule sentences written underneath.
     palette is "colour-blind" (blue values, vermillion gradients) or "lecture" (green and red).
+    canvas=(width, height), in drawing units, fixes the picture's size whatever its numbers, so an
+    explorer redrawing one graph at other values does not move what lies around it: a drawing
+    that needs more room is shrunk into it.
     """
     if not isinstance(g, Graph):
         raise TypeError(
@@ -102,7 +109,7 @@ def draw(g: Graph, upto: int | None = None, palette: str = "colour-blind") -> SV
                 f"so upto goes from 0 (only the output's gradient) to {len(steps)}"
             )
     layout = _Layout(g, steps, upto)
-    return SVG(_render(g, layout, PALETTES[palette], steps, upto))
+    return SVG(_render(g, layout, PALETTES[palette], steps, upto, canvas))
 
 
 # ----- what is written where: labels and their sizes
@@ -393,11 +400,17 @@ def _n(v: float) -> str:
     return "0" if text == "-0" else text
 
 
+def with_minus_signs(text: str) -> str:
+    """The text with each hyphen that starts a number (-4.9, 1e-05, -inf) written as a minus."""
+    return _HYPHEN_BEFORE_NUMBER.sub(MINUS, text)
+
+
 def _text(x: float, y: float, content: str, extra: str = "") -> str:
-    return f'<text x="{_n(x)}" y="{_n(y)}"{extra}>{escape(content)}</text>'
+    return f'<text x="{_n(x)}" y="{_n(y)}"{extra}>{escape(with_minus_signs(content))}</text>'
 
 
-def _render(g: Graph, layout: _Layout, colours: dict, steps: list[Step], upto: int | None) -> str:
+def _render(g: Graph, layout: _Layout, colours: dict, steps: list[Step], upto: int | None,
+            canvas: tuple[float, float] | None) -> str:
     """The SVG text: wires, splits, operations, names, values, gradients, legend, caption."""
     top = MARGIN + _height(NOTE_SIZE) + 2 * PAD  # the legend's line above the graph
     wires, marks, shapes, names, values, gradients = [], [], [], [], [], []
@@ -468,17 +481,22 @@ def _render(g: Graph, layout: _Layout, colours: dict, steps: list[Step], upto: i
     bottom = caption_top + len(caption) * line if caption else top + layout.height
     width = max(layout.width, *(_width(t, NOTE_SIZE) + MARGIN + INDENT for t in [LEGEND, *caption]))
     width, height = width + MARGIN, bottom + MARGIN
+    view_width, view_height = width, height
+    if canvas is not None:  # the picture's size is the canvas's; the drawing keeps its shape
+        width, height = canvas
+        view_width, view_height = max(width, view_width), max(height, view_height)
     halo = f' stroke="{PAPER}" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
     value, gradient = colours["value"], colours["gradient"]
     legend = (f'<tspan fill="{value}">value</tspan> above · '
               f'<tspan fill="{gradient}" font-style="italic">gradient</tspan> below')
     return "\n".join([
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
-        f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="{FONT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(SCALE * width)}" '
+        f'height="{_n(SCALE * height)}" viewBox="0 0 {_n(view_width)} {_n(view_height)}" '
+        f'preserveAspectRatio="xMinYMin meet" font-family="{FONT}" '
         'style="max-width: 100%; height: auto">',  # shrinks to fit a narrow notebook column
         f"<title>computational graph of {escape(g.name)}</title>",
         f"<desc>{escape(g.text())}</desc>",
-        f'<rect width="{_n(width)}" height="{_n(height)}" rx="8" fill="{PAPER}"/>',
+        f'<rect width="{_n(view_width)}" height="{_n(view_height)}" rx="8" fill="{PAPER}"/>',
         f'<g class="wires" fill="none" stroke="{WIRE}" stroke-width="1.5">', *wires, "</g>",
         f'<g class="marks" fill="{WIRE}">', *marks, "</g>",
         f'<g class="nodes" stroke="{INK}" font-size="{NAME_SIZE}" text-anchor="middle">',
@@ -513,9 +531,10 @@ def _node_shape(layout: _Layout, node: Node, y: float) -> str:
     tip = f"{node.name} = {node.op}: value {format_number(node.value)}"
     if layout.gradient_shown[node]:
         tip += f", gradient {layout.gradient[node]}"
+    tip = with_minus_signs(tip)
     return (f'<g class="{"node step" if step else "node"}"><title>{escape(tip)}</title>{outline}'
             f'<text x="{_n(cx)}" y="{_n(y + 0.35 * NAME_SIZE)}" fill="{INK}" stroke="none">'
-            f"{escape(node.op)}</text></g>")
+            f"{escape(with_minus_signs(node.op))}</text></g>")
 
 
 def _caption(g: Graph, steps: list[Step], upto: int | None) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from lectures import LOGISTIC_POINT, add_multiply, logistic
 
 from coursekit import Value, numerical_gradient, trace
-from coursekit.draw import PALETTES, draw
+from coursekit.draw import PALETTES, SCALE, draw, with_minus_signs
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 CHAR_WIDTH = 0.6  # estimated width of a character, in font sizes
@@ -78,7 +78,7 @@ def texts(root, name):
 
 
 def numbers(root, name):
-    return sorted(float(text) for text in texts(root, name))
+    return sorted(float(text.replace("−", "-")) for text in texts(root, name))
 
 
 def text_boxes(root):
@@ -163,7 +163,7 @@ def path_end(d):
 
 def test_add_multiply_shows_the_lecture_values_with_q_named():
     root = parse(draw(lecture_1(backward=False)))
-    assert sorted(texts(root, "values")) == sorted(["-2", "5", "-4", "q = 3", "-12"])
+    assert sorted(texts(root, "values")) == sorted(["−2", "5", "−4", "q = 3", "−12"])
     assert texts(root, "names") == ["x", "y", "z", "f"]
     assert sorted(texts(root, "nodes")) == ["+", "×"]
 
@@ -207,14 +207,14 @@ def test_lecture_layout_puts_the_add_between_x_and_y_and_z_on_the_multiply():
 
 def test_logistic_graph_shows_the_lectures_gates_values_and_gradients():
     root = parse(draw(lecture_2()))
-    assert sorted(texts(root, "nodes")) == sorted(["×", "×", "+", "+", "*-1", "exp", "+1", "1/x"])
+    assert sorted(texts(root, "nodes")) == sorted(["×", "×", "+", "+", "*−1", "exp", "+1", "1/x"])
     lecture_values = [2.00, -1.00, -3.00, -2.00, -3.00, -2.00, 6.00, 4.00, 1.00, -1.00, 0.37,
                       1.37, 0.73]
     lecture_gradients = [1.00, -0.53, -0.53, -0.20, 0.20, 0.20, 0.20, 0.20, 0.20, -0.20, 0.39,
                          -0.39, -0.59]
     assert numbers(root, "values") == pytest.approx(sorted(lecture_values), abs=0.006)
     assert numbers(root, "gradients") == pytest.approx(sorted(lecture_gradients), abs=0.006)
-    for shown in ["-0.197", "0.393", "-0.393", "-0.59", "0.197", "-0.534", "0.368", "0.731"]:
+    for shown in ["−0.197", "0.393", "−0.393", "−0.59", "0.197", "−0.534", "0.368", "0.731"]:
         assert shown in texts(root, "gradients") + texts(root, "values")
 
 
@@ -236,13 +236,13 @@ def test_logistic_input_gradients_match_central_differences():
     for name, point in LOGISTIC_POINT.items():
         numeric = numerical_gradient(
             lambda t, name=name: logistic(**(LOGISTIC_POINT | {name: Value(t)})).data, point)
-        assert float(drawn[name]) == pytest.approx(numeric, abs=5e-3)
+        assert float(drawn[name].replace("−", "-")) == pytest.approx(numeric, abs=5e-3)
 
 
 def test_logistic_chain_runs_in_one_straight_line_to_the_output():
     root = parse(draw(lecture_2()))
     centres = node_centres(root)
-    assert [op for op, _, _ in centres[-4:]] == ["*-1", "exp", "+1", "1/x"]
+    assert [op for op, _, _ in centres[-4:]] == ["*−1", "exp", "+1", "1/x"]
     assert len({cy for _, _, cy in centres[-4:]}) == 1
     (arrow,) = group(root, "marks").iter(SVG_NS + "path")
     corners = [float(v) for v in re.findall(r"-?[\d.]+", arrow.get("d"))]
@@ -280,8 +280,9 @@ def test_upto_shows_exactly_the_gradients_of_the_first_steps(upto):
         assert node.find(SVG_NS + "title").text.startswith(steps[upto - 1].node.name + " = ")
         assert float(node.find(SVG_NS + "circle").get("stroke-width")) > 1.5
         caption = texts(root, "caption")
-        assert caption[0].endswith(str(steps[upto - 1]).splitlines()[0])
-        assert caption[1:] == steps[upto - 1].sentences()  # upstream × local = downstream
+        assert caption[0].endswith(with_minus_signs(str(steps[upto - 1]).splitlines()[0]))
+        # upstream × local = downstream
+        assert caption[1:] == [with_minus_signs(line) for line in steps[upto - 1].sentences()]
 
 
 def test_a_full_drawing_highlights_nothing_and_has_no_caption():
@@ -410,11 +411,13 @@ def test_svg_is_titled_sized_and_shown_by_jupyter():
     root = parse(picture)
     assert root.find(SVG_NS + "title").text == "computational graph of logistic"
     width, height = float(root.get("width")), float(root.get("height"))
-    assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+    _, _, view_width, view_height = (float(v) for v in root.get("viewBox").split())
+    assert (width, height) == pytest.approx((SCALE * view_width, SCALE * view_height), abs=0.1)
     assert width > 0 and height > 0
     assert picture._repr_svg_() == str(picture) == picture.svg
     background = root.find(SVG_NS + "rect")
-    assert background.get("fill") == "#FFFFFF" and background.get("width") == root.get("width")
+    assert background.get("fill") == "#FFFFFF"
+    assert float(background.get("width")) == view_width
 
 
 def test_the_same_graph_gives_the_same_bytes_with_tidy_coordinates():
@@ -448,3 +451,42 @@ def test_unknown_palette_and_wrong_argument_say_what_to_do():
         draw(lecture_1(), palette="neon")
     with pytest.raises(TypeError, match="trace"):
         draw(Value(1.0))
+
+
+# ----- what a student sees on screen
+
+
+def test_every_number_is_written_with_a_true_minus_sign_as_the_sliders_write_it():
+    root = parse(draw(lecture_2(), upto=4))
+    written = [*texts(root, "values"), *texts(root, "gradients"), *texts(root, "caption"),
+               *texts(root, "nodes")]
+    negative = [text for text in written if "−" in text]
+    assert "−0.534" in written and "*−1" in texts(root, "nodes") and len(negative) > 5
+    assert not [text for text in written if re.search(r"-[\d.]", text)]
+    tips = [title.text for title in group(root, "nodes").iter(SVG_NS + "title")]
+    assert not [tip for tip in tips if re.search(r"-[\d.]", tip)]
+
+
+def test_minus_signs_replace_only_hyphens_that_start_a_number():
+    assert with_minus_signs("x = -4.9, 1e-05, -inf, -.5") == "x = −4.9, 1e−05, −inf, −.5"
+    assert with_minus_signs("leaky-relu - x") == "leaky-relu - x"
+
+
+def test_drawings_are_larger_on_screen_than_their_drawing_units():
+    root = parse(draw(lecture_1()))
+    _, _, view_width, _ = (float(v) for v in root.get("viewBox").split())
+    assert SCALE >= 1.3
+    assert float(root.get("width")) == pytest.approx(SCALE * view_width, abs=0.1)
+    assert float(root.get("width")) > 450  # the lectures' first graph, no longer a thumbnail
+    assert "max-width: 100%" in root.get("style")  # and never wider than the notebook column
+
+
+@pytest.mark.parametrize("point", [dict(x=-2.0, y=5.0, z=-4.0), dict(x=-2.25, y=-123.4, z=0.001)])
+def test_a_fixed_canvas_gives_the_same_size_whatever_the_numbers(point):
+    g = trace(add_multiply, **point).backward()
+    root = parse(draw(g, canvas=(300.0, 150.0)))
+    assert (float(root.get("width")), float(root.get("height"))) == pytest.approx(
+        (SCALE * 300.0, SCALE * 150.0), abs=0.1)
+    _, _, view_width, view_height = (float(v) for v in root.get("viewBox").split())
+    assert view_width >= 300.0 and view_height >= 150.0  # a larger drawing is shrunk into it
+    assert root.get("preserveAspectRatio") == "xMinYMin meet"
