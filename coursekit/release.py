@@ -12,6 +12,7 @@ it alone unless told to overwrite, and even then keeps a backup copy first.
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import json
@@ -116,27 +117,45 @@ def _stub(exercise_id: str) -> str:
 
 
 def _replace_solutions(source: str, stub: str, where: str) -> str:
-    """Each BEGIN…END region becomes one stub line, indented like its BEGIN marker."""
-    lines, inside, regions = [], False, 0
+    """Each BEGIN…END region becomes a stub, indented like its BEGIN marker: inside a function,
+    a line that raises NotImplementedError; at the top of the cell, the same assignments with
+    `...` for each value, so that running the cell never stops a notebook run top to bottom."""
+    lines, region, inside, regions, indent = [], [], False, 0, ""
     for line in source.splitlines():
         marker = line.strip()
         if marker == SOLUTION_BEGIN:
             if inside:
                 raise ValueError(f"{where}: {SOLUTION_BEGIN} inside another solution")
-            inside, regions = True, regions + 1
+            inside, regions, region = True, regions + 1, []
             indent = line[: len(line) - len(line.lstrip())]
-            lines.append(indent + stub)
         elif marker == SOLUTION_END:
             if not inside:
                 raise ValueError(f"{where}: {SOLUTION_END} without a {SOLUTION_BEGIN} before it")
             inside = False
-        elif not inside:
+            lines += _blanks(region, indent, stub)
+        elif inside:
+            region.append(line)
+        else:
             lines.append(line)
     if inside:
         raise ValueError(f"{where}: {SOLUTION_BEGIN} is never closed by {SOLUTION_END}")
     if not regions:
         raise ValueError(f"{where}: an answer cell needs a {SOLUTION_BEGIN} … {SOLUTION_END} part")
     return "\n".join(lines)
+
+
+def _blanks(region: list[str], indent: str, stub: str) -> list[str]:
+    """The stub of one solution region (see `_replace_solutions`)."""
+    if indent:
+        return [indent + stub]
+    try:
+        statements = ast.parse("\n".join(region)).body
+    except SyntaxError:
+        statements = []
+    if not statements or not all(isinstance(node, ast.Assign) for node in statements):
+        return [stub]
+    targets = [" = ".join(ast.unparse(target) for target in node.targets) for node in statements]
+    return [f"{target} = ...  # your answer in place of ..." for target in targets]
 
 
 def _cells_hash(cells: list[dict]) -> str:

@@ -1,24 +1,24 @@
 """Shared by the per-notebook exercise tests: a right answer passes, a wrong one fails helpfully."""
 
-import contextlib
-import io
-
 import pytest
 
 from coursekit.exercises import check, exercises
 
 
 def assert_passes(id, answer):
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        check(id, answer)
-    assert printed.getvalue().endswith("checks passed\n"), printed.getvalue()
+    result = check(id, answer)
+    assert result.passed and result.message.endswith("checks passed"), result.message
+
+
+def failure_of(id, answer):
+    """The message of a check that must fail (not pass, and not call the answer unanswered)."""
+    result = check(id, answer)
+    assert result.status == "failed", result.message
+    return result.message
 
 
 def assert_fails_helpfully(id, answer, words):
-    with pytest.raises(AssertionError) as failure:
-        check(id, answer)
-    message = str(failure.value)
+    message = failure_of(id, answer)
     assert message.startswith(f"Exercise {id} ("), message
     assert "expected" in message or "raised" in message, message
     assert words in message, message

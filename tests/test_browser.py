@@ -1,11 +1,12 @@
 """The course in a real browser: JupyterLab and Chromium doing what a student does.
 
-For the chain-rule, sigmoid and momentum notebooks: open the notebook, clear and run every cell,
-see the first figure drawn (the traced graph with its numbers, where a notebook starts with one),
-work through the exercises up to the notebook's explorer by typing the master's answers in place
-of the `raise NotImplementedError` lines, then move a slider of the explorer with the keyboard
-and with the mouse and watch the figure change. Run all stops at the first unanswered exercise,
-as it does for a student, so every stop is checked to be an exercise.
+Every student notebook: clear it and Run All, as a student who has answered nothing yet; the run
+reaches the last cell, nothing raises, every explorer renders, and the only "not answered" boxes
+are the checks of its exercises. For the chain-rule, sigmoid and momentum notebooks: see the
+first figure drawn (the traced graph with its numbers, where a notebook starts with one), answer
+the first exercise by typing the master's answer in place of the stub's lines, then move a slider
+of the explorer with the keyboard and with the mouse and watch the figure change. The welcome
+notebook's check is shown passed, failed and not answered, in the light and the dark theme.
 
 Screenshots of every step go to build/screenshots/<notebook>/, and the time from starting
 JupyterLab to the first rendered figure to build/screenshots/timings.txt (and to stdout: -s).
@@ -55,6 +56,7 @@ CHROMIUM_ARGS = [
 SECONDS = 1000  # Playwright counts milliseconds
 IDLE = re.compile(r"\|\s*Idle")
 PASS_LINE = re.compile(r"all \d+ checks passed")
+STUB_LINE = re.compile(r"NotImplementedError|your answer in place of")
 # How IPython shows an error: a traceback, or for a SyntaxError the cell and line it is in.
 ERROR = re.compile(r"Traceback \(most recent call last\)|^\s*Cell In\[\d+\], line \d+", re.M)
 
@@ -260,7 +262,7 @@ class Student:
         self.wait_until_idle()
 
     def answer(self, exercise_id: str) -> None:
-        """Type the master's solution over each line that raises NotImplementedError, run, check."""
+        """Type the master's solution over each line of the stub, run, check."""
         (answer_index,) = self.cell_indices(exercise_id, "answer")
         stub = "".join(self.cells_json[answer_index]["source"]).splitlines()
         solution = solution_of(exercise_id)
@@ -273,14 +275,14 @@ class Student:
             replaced = stub[stub_from:stub_to]
             assert operation == "replace" and len(replaced) == 1, (
                 f"exercise {exercise_id}: the master's answer differs from the stub in more than "
-                f"its `raise NotImplementedError` lines, here {replaced} → "
+                f"its stub lines, here {replaced} → "
                 f"{wanted[wanted_from:wanted_to]}; this test types over those lines only"
             )
             replacements.append(wanted[wanted_from:wanted_to])
 
         cell = self.cells.nth(answer_index)
-        for typed in replacements:  # the first line still raising is always the next to replace
-            cell.locator(".cm-line", has_text="NotImplementedError").first.click()
+        for typed in replacements:  # the first stub line left is always the next to replace
+            cell.locator(".cm-line", has_text=STUB_LINE).first.click()
             self.page.keyboard.press("End")
             self.page.keyboard.press("Shift+Home")  # selects the line after its indentation
             self.page.keyboard.insert_text("\n".join([typed[0].lstrip(), *typed[1:]]))
@@ -298,39 +300,29 @@ class Student:
             )
             self.screenshot(f"answer-{exercise_id}-passed", output)
 
-    def continue_after(self, exercise_id: str) -> None:
-        """Run Selected Cell and All Below, from the cell after the exercise's last check."""
-        after = self.cell_indices(exercise_id, "check")[-1] + 1
-        if after < len(self.cells_json):
-            self.cells.nth(after).locator(".jp-InputArea-prompt").click()
-            self.menu("Run", "Run Selected Cell and All Below")
-            self.wait_until_idle()
+    def run_all_from_scratch(self) -> None:
+        """Clear every output, then Run All Cells and wait until the kernel is idle."""
+        self.menu("Edit", "Clear Outputs of All Cells")
+        expect(self.panel.locator(".jp-OutputArea-output")).to_have_count(0)
+        self.menu("Run", "Run All Cells")
+        self.wait_until_idle()
 
-    def stopped_at_exercise(self) -> str | None:
-        """The exercise where running stopped, after checking that only an exercise failed."""
-        error = self.first_error()
-        if error is None:
-            return None
-        index, text = error
-        exercise_id, role = cell_role(self.cells_json[index])
-        assert role in ("answer", "check"), f"cell {index} is no exercise, yet failed:\n{text}"
-        assert f"Exercise {exercise_id}" in text, f"exercise cell {index} failed with:\n{text}"
-        return exercise_id
+    def theme(self, name: str) -> None:
+        self.page.get_by_role("menuitem", name="Settings", exact=True).click()
+        self.page.locator(".lm-Menu-item", has_text=re.compile("^Theme$")).hover()
+        self.page.locator(".lm-Menu-item", has_text=re.compile(f"^{re.escape(name)}$")).click()
+        self.page.wait_for_timeout(800)
 
-    def work_through_exercises_until(self, explorer) -> list[str]:
-        """Answer each exercise where running stopped, then run on, until the explorer shows.
-
-        The first exercise is always answered; returns the ids of those answered."""
-        answered: list[str] = []
-        while True:
-            exercise_id = self.stopped_at_exercise()
-            if exercise_id is None or (answered and explorer.locator(".widget-slider").count()):
-                return answered
-            first_check = self.cells.nth(self.cell_indices(exercise_id, "check")[0])
-            self.screenshot(f"stopped-at-{exercise_id}", first_check)
-            self.answer(exercise_id)
-            answered.append(exercise_id)
-            self.continue_after(exercise_id)
+    def type_answer(self, exercise_id: str, source: str) -> None:
+        """Replace the whole answer cell with `source`, run it and its check."""
+        (answer_index,) = self.cell_indices(exercise_id, "answer")
+        editor = self.cells.nth(answer_index).locator(".cm-content")
+        editor.click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.insert_text(source)
+        self.run_cell(answer_index)
+        for check_index in self.cell_indices(exercise_id, "check"):
+            self.run_cell(check_index)
 
     def slide(self, explorer, name: str) -> None:
         """Step the slider called name with ArrowRight, then drag it to its farther end; the
@@ -422,9 +414,77 @@ def test_a_student_runs_the_notebook_moves_its_explorer_and_solves_an_exercise(
         student.screenshot("first-figure", drawing)
 
         explorer = student.cells.nth(student.index_of(walk.explorer))
-        answered = student.work_through_exercises_until(explorer)
-        assert answered, f"{walk.notebook}: running all cells stopped at no exercise"
+        first = next(cell_role(cell)[0] for cell in student.cells_json
+                     if cell_role(cell)[1] == "answer")
+        student.answer(first)
         student.slide(explorer, walk.slider)
         assert not uncaught, f"the page raised: {uncaught}"
+    finally:
+        page.close()
+
+
+def exercise_count(cells: list[dict]) -> int:
+    return sum(cell_role(cell)[1] == "check" for cell in cells)
+
+
+@pytest.mark.parametrize("notebook", sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")))
+def test_run_all_on_a_fresh_notebook_reaches_its_last_cell(browser, lab, notebook):
+    """Nothing answered yet: every cell still runs, and only the exercises say so."""
+    shots = SCREENSHOTS / "run-all"
+    shots.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    student = Student(page, notebook, shots)
+    try:
+        page.goto(f"{lab.url}lab/workspaces/run-all-{notebook}/tree/{notebook}.ipynb"
+                  f"?reset&token={lab.token}")
+        expect(student.cells).to_have_count(len(student.cells_json), timeout=90 * SECONDS)
+        page.locator("#jp-main-statusbar").get_by_text(IDLE).wait_for(timeout=90 * SECONDS)
+        student.run_all_from_scratch()
+        assert student.first_error() is None, f"a cell raised: {student.first_error()}"
+        last = student.cells.nth(len(student.cells_json) - 1)
+        expect(last.locator(".coursekit-progress")).to_have_count(1, timeout=30 * SECONDS)
+        code = [i for i, cell in enumerate(student.cells_json) if cell["cell_type"] == "code"]
+        unrun = [i for i in code
+                 if not re.search(r"\[\d+\]", student.cells.nth(i).locator(
+                     ".jp-InputPrompt").text_content() or "")]
+        assert not unrun, f"cells never ran: {unrun}"
+        boxes = student.panel.locator(".coursekit-check")
+        assert boxes.count() == exercise_count(student.cells_json)
+        assert student.panel.locator(".coursekit-check.coursekit-not-answered").count() == \
+            boxes.count()
+        explorers = [i for i, cell in enumerate(student.cells_json)
+                     if any("application/vnd.jupyter.widget-view+json" in output.get("data", {})
+                            for output in cell.get("outputs", []))]
+        for index in explorers:
+            expect(student.cells.nth(index).locator(".widget-slider, .widget-dropdown").first) \
+                .to_be_visible(timeout=60 * SECONDS)
+        assert "Error displaying widget" not in (student.panel.text_content() or "")
+        student.screenshot(f"{notebook}-last-cell", last)
+    finally:
+        page.close()
+
+
+def test_a_check_shows_passed_failed_and_not_answered_in_light_and_dark(browser, lab):
+    shots = SCREENSHOTS / "checks"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    student = Student(page, "00_welcome", shots)
+    answers = {"not-answered": None, "failed": "def slope(a, b, x):\n    return 2.0",
+               "passed": solution_of("0.1")}
+    try:
+        page.goto(f"{lab.url}lab/workspaces/checks/tree/00_welcome.ipynb?reset&token={lab.token}")
+        expect(student.cells).to_have_count(len(student.cells_json), timeout=90 * SECONDS)
+        page.locator("#jp-main-statusbar").get_by_text(IDLE).wait_for(timeout=90 * SECONDS)
+        student.run_all_from_scratch()
+        (check_index,) = student.cell_indices("0.1", "check")
+        output = student.cells.nth(check_index).locator(".jp-OutputArea")
+        for state, source in answers.items():
+            if source is not None:
+                student.type_answer("0.1", source)
+            expect(output.locator(f".coursekit-{state}")).to_have_count(1, timeout=30 * SECONDS)
+            for theme in ("JupyterLab Dark", "JupyterLab Light"):
+                student.theme(theme)
+                student.screenshot(f"{state}-{theme.split()[-1].lower()}", output)
     finally:
         page.close()

@@ -1,12 +1,10 @@
 """Notebook 02's exercises: right answers pass, typical wrong answers fail with a hint."""
 
 import math
+import re
 
 import numpy as np
-import pytest
-from exercise_cases import assert_fails_helpfully, assert_passes, exercise_tests
-
-from coursekit.exercises import check
+from exercise_cases import assert_fails_helpfully, assert_passes, exercise_tests, failure_of
 
 RIGHT_AND_WRONG = {
     "2.1": (
@@ -70,8 +68,7 @@ def test_sigmoid_gate_that_overflows_is_caught_at_large_negative_inputs():
         sig = 1 / (1 + math.exp(-s))
         return (sig, upstream * sig * (1 - sig))
 
-    with pytest.raises(AssertionError, match=r"sigmoid_gate\(s=-750.*raised OverflowError"):
-        check("2.2", naive)
+    assert re.search(r"sigmoid_gate\(s=-750.*raised OverflowError", failure_of("2.2", naive))
 
 
 def test_sigmoid_gate_built_on_np_exp_is_caught_by_its_overflow():
@@ -80,8 +77,7 @@ def test_sigmoid_gate_built_on_np_exp_is_caught_by_its_overflow():
         return (float(sig), upstream * float(sig) * (1 - float(sig)))
 
     assert_fails_helpfully("2.2", naive, "σ(s) = e^s / (1 + e^s)")
-    with pytest.raises(AssertionError, match=r"sigmoid_gate\(s=-750.*raised FloatingPointError"):
-        check("2.2", naive)
+    assert re.search(r"sigmoid_gate\(s=-750.*raised FloatingPointError", failure_of("2.2", naive))
 
 
 def test_sigmoid_gate_is_called_positionally_so_its_parameter_names_are_free():

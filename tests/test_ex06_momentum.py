@@ -1,10 +1,11 @@
 """Notebook 06's exercises: right answers pass, typical wrong answers fail with a hint."""
 
 import math
+import re
 
 import numpy as np
 import pytest
-from exercise_cases import assert_passes, exercise_tests, mistaken
+from exercise_cases import assert_passes, exercise_tests, failure_of, mistaken
 
 from coursekit import numerical_gradient
 from coursekit.exercises import check
@@ -142,15 +143,12 @@ def test_rate_of_a_geometric_sequence_is_its_ratio():
 
 
 def test_settings_that_diverge_are_reported_as_diverging():
-    with pytest.raises(AssertionError, match="diverged"):
-        check("6.4", (0.1, 0.9))
+    assert re.search("diverged", failure_of("6.4", (0.1, 0.9)))
 
 
 def test_settings_are_checked_for_their_shape():
-    with pytest.raises(AssertionError, match=r"a pair \(lr, beta\)"):
-        check("6.4", 0.03)
-    with pytest.raises(AssertionError, match=r"β must be in \[0, 1\)"):
-        check("6.4", (0.03, 1.0))
+    assert re.search(r"a pair \(lr, beta\)", failure_of("6.4", 0.03))
+    assert re.search(r"β must be in \[0, 1\)", failure_of("6.4", (0.03, 1.0)))
 
 
 def test_the_slopes_given_to_nesterov_update_are_module_level_functions():

@@ -4,8 +4,8 @@
 import numpy as np
 import pytest
 
-from coursekit.exercises import check, exercises, hint
-from coursekit.exercises.framework import NotAnswered, difference
+from coursekit.exercises import check, exercises, hint, progress
+from coursekit.exercises.framework import difference
 
 # ----- the comparison itself
 
@@ -57,23 +57,66 @@ def test_difference_points_a_value_answer_to_data():
 # ----- check and hint
 
 
-def test_check_prints_one_line_when_every_case_passes(capsys):
-    check("0.1", lambda a, b, x: a)
-    line = "Exercise 0.1 (warm-up: the slope of a line): all 4 checks passed\n"
-    assert capsys.readouterr().out == line
+def test_a_passing_check_shows_one_line_as_text_and_a_box_as_html():
+    result = check("0.1", lambda a, b, x: a)
+    assert repr(result) == "✓ Exercise 0.1 (warm-up: the slope of a line): all 4 checks passed"
+    shown = result._repr_html_()
+    assert 'class="coursekit-check coursekit-passed"' in shown and "✓ Passed" in shown
 
 
-def test_check_of_an_unanswered_exercise_says_what_to_do():
+def test_a_check_never_raises_for_the_answer_and_says_what_to_do():
     def slope(a, b, x):
         raise NotImplementedError("Exercise 0.1: replace this line with your answer")
 
-    with pytest.raises(NotAnswered, match="not answered yet: replace the `raise"):
-        check("0.1", slope)
+    result = check("0.1", slope)
+    assert result.status == "not answered"
+    assert "`slope` still raises NotImplementedError" in result.message
+    assert "run that cell, then run this check again" in result.message
+    assert "✎ Not answered yet" in result._repr_html_()
+
+
+def test_a_value_answer_left_as_dots_is_not_answered():
+    assert check("4.1", ...).status == "not answered"
+    assert check("6.4", (..., 0.9)).status == "not answered"
 
 
 def test_check_reports_an_exception_with_the_case_that_caused_it():
-    with pytest.raises(AssertionError, match=r"check 1 of 4: slope\(a=2, b=1, x=5\) raised Zero"):
-        check("0.1", lambda a, b, x: a / 0)
+    result = check("0.1", lambda a, b, x: a / 0)
+    assert result.status == "failed"
+    assert "check 1 of 4: slope(a=2, b=1, x=5) raised ZeroDivisionError" in result.message
+    assert "✗ Not yet" in result._repr_html_()
+
+
+def test_a_message_is_escaped_in_the_box():
+    result = check("0.1", lambda a, b, x: "<script>")
+    assert "<script>" not in result._repr_html_() and "&lt;script&gt;" in result._repr_html_()
+
+
+def test_progress_lists_the_notebooks_exercises_with_points_as_checked_so_far():
+    import coursekit.exercises.framework as framework
+
+    framework._CHECKED.clear()
+    solutions = {"1.2": lambda x, y, upstream: (upstream, upstream),
+                 "1.3": lambda x, y, upstream: (0.0, 0.0)}
+    for id, answer in solutions.items():
+        check(id, answer)
+    shown = progress(1)
+    assert [(row[0], row[3]) for row in shown.rows] == [
+        ("1.1", "not checked"), ("1.2", "passed"), ("1.3", "failed"), ("1.4", "not checked"),
+        ("1.5", "not checked")]
+    assert shown.headline == "Notebook 01: 1 of 5 exercises passed, 1 of 7 points"
+    assert "✓ 1.2 add gate: passed, 1 of 1" in repr(shown)
+    with pytest.raises(KeyError, match="those with exercises are 0, 1"):
+        progress(42)
+
+
+def test_every_exercise_has_the_points_its_master_gives_it():
+    from coursekit.course import masters
+    from coursekit.grading.rebuild import load_master
+
+    given = {id: ex.points for path in masters()
+             for id, ex in load_master(path.stem).exercises.items()}
+    assert given == {id: ex.points for id, ex in exercises().items()}
 
 
 def test_check_of_an_unknown_exercise_lists_the_known_ones():
@@ -114,3 +157,24 @@ def test_every_exercise_has_hints_and_an_answer_cell_in_a_master():
     for id, ex in exercises().items():
         assert ex.hints, id
         assert solution_of(id), id
+
+
+def test_an_unanswered_function_among_several_is_named():
+    import math
+
+    def times_minus_one(v):
+        return -1.0
+
+    def exp_gradient(v):
+        return math.exp(v)
+
+    def plus_one(v):
+        return 1.0
+
+    def reciprocal(v):
+        raise NotImplementedError("Exercise 2.1: replace this line with your answer")
+
+    answer = {"*-1": times_minus_one, "exp": exp_gradient, "+1": plus_one, "1/x": reciprocal}
+    result = check("2.1", answer)
+    assert result.status == "not answered"
+    assert "`reciprocal` still raises NotImplementedError" in result.message

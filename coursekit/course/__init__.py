@@ -18,16 +18,12 @@ from pathlib import Path
 __all__ = [
     "masters", "master_path", "masters_folder", "MastersMissing", "MASTERS_ENV", "solution_of",
     "cell_role", "notebook_of", "source_text",
-    "exercise_order", "without_markers", "SOLUTION_BEGIN", "SOLUTION_END", "PASS_LINE",
+    "exercise_order", "without_markers", "SOLUTION_BEGIN", "SOLUTION_END",
 ]
 
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
 SOLUTION_END = "### END SOLUTION"
 
-# The line `coursekit.exercises.check` prints when every check of an exercise passes (a regex
-# over one line). It lives here, not next to `check`, because importing coursekit.exercises
-# imports every exercise module (and the numeric library behind them); grading only needs this.
-PASS_LINE = r"Exercise \S+ \(.*\): all \d+ checks? passed"
 
 
 MASTERS_ENV = "COURSEKIT_MASTERS"

@@ -7,9 +7,9 @@ them are imported here, so `check` knows every exercise. `hint("1.2")` gives the
 from importlib import import_module
 from pkgutil import iter_modules
 
-from .framework import Case, calls, check, exercise, exercises, hint
+from .framework import Case, calls, check, evaluate, exercise, exercises, hint, progress
 
 for _module in sorted(info.name for info in iter_modules(__path__) if info.name.startswith("ex")):
     import_module(f"{__name__}.{_module}")
 
-__all__ = ["check", "hint", "exercise", "exercises", "calls", "Case"]
+__all__ = ["check", "evaluate", "progress", "hint", "exercise", "exercises", "calls", "Case"]

@@ -6,6 +6,7 @@ from .framework import calls, exercise
 @exercise(
     "0.1",
     "warm-up: the slope of a line",
+    points=1,
     hints=(
         "The slope of f(x) = a·x + b does not depend on x or on b.",
         "Return a itself.",

@@ -36,6 +36,7 @@ def _gate_gradients(gate):
 @exercise(
     "1.1",
     "gradients of f = (x + y)·z",
+    points=2,
     hints=(
         "Give the sum a name, q = x + y, so that f = q·z. Then ∂f/∂z and ∂f/∂q are one step each.",
         "∂f/∂z = q and ∂f/∂q = z. The add gate passes ∂f/∂q on unchanged to both x and y.",
@@ -57,6 +58,7 @@ def _add_multiply(add_multiply_gradients):
 @exercise(
     "1.2",
     "add gate",
+    points=1,
     hints=(
         "The local gradient of x + y is 1 with respect to x and 1 with respect to y.",
         "downstream = upstream × local, so both inputs receive the upstream gradient unchanged.",
@@ -75,6 +77,7 @@ def _add_gate(add_backward):
 @exercise(
     "1.3",
     "multiply gate",
+    points=1,
     hints=(
         "The local gradient of x·y with respect to x is y, and with respect to y it is x.",
         "Multiply each local gradient by the upstream gradient: the gate swaps its inputs.",
@@ -93,6 +96,7 @@ def _multiply_gate(multiply_backward):
 @exercise(
     "1.4",
     "max gate",
+    points=1,
     hints=(
         "Only the larger input affects the output, so only it receives a gradient. On a tie, "
         "neither input alone decides the output, so they share the gradient.",
@@ -115,6 +119,7 @@ def _max_gate(max_backward):
 @exercise(
     "1.5",
     "branching: f = x·y + x",
+    points=2,
     hints=(
         "x is used twice: once in the product and once in the sum.",
         "Add the two paths: through the product x gets y, through the sum it gets 1.",

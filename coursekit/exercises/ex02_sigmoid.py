@@ -30,6 +30,7 @@ GATE_HINTS = {
 @exercise(
     "2.1",
     "local gradients of the four gates",
+    points=2,
     hints=(
         "Each entry is a function of the gate's input v that returns d(output)/d(input) at v.",
         "*-1 → -1, exp → e^v, +1 → 1, 1/x → -1/v².",
@@ -77,6 +78,7 @@ def _sigmoid_reference(s, upstream):
 @exercise(
     "2.2",
     "the sigmoid as one gate",
+    points=2,
     hints=(
         "Forward: σ(s) = 1 / (1 + e^(-s)). Backward: the local gradient is σ(s)·(1 − σ(s)).",
         "For very negative s, e^(-s) overflows: compute e^s / (1 + e^s) there instead.",
@@ -122,6 +124,7 @@ def _staged_reference(x, y):
 @exercise(
     "2.3",
     "staged backward code for f = σ(x·y)·(x + y)",
+    points=3,
     hints=(
         "Forward stages: a = x·y, s = σ(a), b = x + y, f = s·b. Keep every stage.",
         "Backward, in reverse: grad_s = b, grad_b = s, grad_a = grad_s·s·(1 − s), then x and y "

@@ -64,6 +64,7 @@ def _copies(args: dict) -> dict:
 @exercise(
     "3.1",
     "softmax classifier: loss and gradients",
+    points=3,
     hints=(
         "Scores first: S = X·W + b, shape (N, C). Subtract each row's largest score, exponentiate "
         "and divide by the row sums to get the probabilities p.",
@@ -169,6 +170,7 @@ BACKWARD_HINTS = {
 @exercise(
     "3.2",
     "backward pass of the two-layer network",
+    points=4,
     hints=(
         "Go from the scores back to X. The second layer is the softmax classifier of 3.1 with "
         "the hidden layer as its input.",
@@ -233,6 +235,7 @@ def _trained_accuracy(train: Callable, X: np.ndarray, y: np.ndarray) -> float:
 @exercise(
     "3.3",
     "training the network on the spiral",
+    points=3,
     hints=(
         "Every step: forward pass, loss, backward pass, update. Use two_layer_forward, "
         "criterion.forward and criterion.backward, and your two_layer_backward.",

@@ -56,6 +56,7 @@ def _part(steepest: object, index: int) -> object:
 @exercise(
     "4.1",
     "the sigmoid's steepest point",
+    points=1,
     hints=(
         "Write s = σ(z). Then σ′(z) = s(1 − s), a parabola in s: which s between 0 and 1 makes "
         "it largest?",
@@ -132,6 +133,7 @@ def _describe_network(seed, sizes, activation, init, loss, examples, biases) -> 
 @exercise(
     "4.2",
     "gradient norms layer by layer",
+    points=2,
     hints=(
         "One forward pass, the loss, one backward pass: scores = model.forward(X), "
         "loss.forward(scores, y), then model.backward(loss.backward()).",
@@ -209,6 +211,7 @@ def _verdict(predicted: object, measured: float) -> str:
 @exercise(
     "4.3",
     "predicting the ratio at any depth",
+    points=2,
     hints=(
         "Each layer multiplies the gradient by roughly the same factor r on its way down. From "
         "the last layer to the first there are depth − 1 such steps.",

@@ -104,6 +104,7 @@ def _edge_layer() -> dict:
 @exercise(
     "5.1",
     "counting dead units",
+    points=2,
     hints=(
         "Compute z = X @ W + b: one row per example, one column per unit.",
         "A unit is dead when its whole column is ≤ 0: ReLU then outputs 0 for every example. "
@@ -152,6 +153,7 @@ def _leaky_reference(z: np.ndarray, upstream: np.ndarray, alpha: float):
 @exercise(
     "5.2",
     "the leaky ReLU gate",
+    points=2,
     hints=(
         "Forward: z where z > 0, αz elsewhere (np.where, or np.maximum(alpha * z, z) for α < 1).",
         "Backward: downstream = upstream × local gradient, the local gradient being 1 where "
@@ -215,6 +217,7 @@ def _slope(alpha: object) -> float:
 @exercise(
     "5.3",
     "reviving a dying network",
+    points=2,
     hints=(
         "The start stays bad: every hidden bias at −1, so most units are inactive on every "
         "point. Only the slope α of the leaky ReLU for z < 0 is yours to choose.",

@@ -21,6 +21,7 @@ from .framework import Case, calls, exercise
 @exercise(
     "6.1",
     "the momentum update",
+    points=2,
     hints=(
         "First the velocity: v_new = β·v + grad, the old velocity slowed by β plus the new "
         "gradient. Then move the weights with the new velocity.",
@@ -100,6 +101,7 @@ def _nesterov_reference(w, v, gradient, lr, beta):
 @exercise(
     "6.2",
     "Nesterov's look-ahead update",
+    points=2,
     hints=(
         "Momentum is about to move the weights by −lr·β·v anyway. Nesterov asks for the slope "
         "where that move lands: look_ahead = w − lr·β·v.",
@@ -153,6 +155,7 @@ def _geometric_path(rate: float, steps: int, minimum: np.ndarray) -> np.ndarray:
 @exercise(
     "6.3",
     "measuring a convergence rate",
+    points=2,
     hints=(
         "First the distances: d = np.linalg.norm(path - minimum, axis=1), one per point.",
         "With m = len(d) // 2, the distance shrinks by the factor d[-1] / d[m] over the "
@@ -252,6 +255,7 @@ def _within_budget(fast: object, start: tuple[float, float]) -> int:
 @exercise(
     "6.4",
     "settings that arrive fast",
+    points=2,
     hints=(
         "Plain gradient descent needs about 440 steps here whatever its learning rate, so you "
         "need momentum. In the explorer, press 'best momentum' and read the settings.",

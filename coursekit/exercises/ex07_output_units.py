@@ -30,6 +30,7 @@ def _logits(*values):
 @exercise(
     "7.1",
     "binary cross-entropy on logits",
+    points=3,
     hints=(
         "Per example the loss is −t·log σ(z) − (1 − t)·log(1 − σ(z)); the loss is their mean. "
         "Its gradient with respect to z is (σ(z) − t) / N.",
@@ -74,6 +75,7 @@ def _log_softmax_reference(scores):
 @exercise(
     "7.2",
     "log-softmax that survives large scores",
+    points=2,
     hints=(
         "log p_k = s_k − log Σ_j e^(s_j), separately for each row.",
         "Subtracting the same number m from a row's scores changes nothing, and with m the row's "
@@ -178,6 +180,7 @@ def _shown(choices: object, task: str, part: int) -> str:
 @exercise(
     "7.3",
     "choosing output units and losses",
+    points=1,
     hints=(
         "First ask what the network must output: any number, a probability of 'yes', or one "
         "probability per class.",

@@ -61,6 +61,7 @@ def _functions(answer: object, *names: str) -> list:
 @exercise(
     "8.1",
     "a Value that adds and multiplies",
+    points=2,
     hints=(
         "Each operation returns a new Value(data, inputs, local_grads): the number, the Values "
         "it was computed from, and d(output)/d(input) for each of them.",
@@ -88,6 +89,7 @@ def _add_multiply(local_gradients):
 @exercise(
     "8.2",
     "tanh, relu and powers",
+    points=2,
     hints=(
         "Each of these has one input, so inputs is (self,) and local_grads holds one number.",
         "With t = tanh(x), d t/dx = 1 − t². relu's local gradient is 1 where x > 0 and 0 "
@@ -133,6 +135,7 @@ def _chain(x, length):
 @exercise(
     "8.3",
     "backward() in topological order",
+    points=3,
     hints=(
         "First list every node so that each one comes after all of its inputs (a topological "
         "order); then set the output's grad to 1 and visit the list backwards.",
@@ -224,6 +227,7 @@ def _mlp_gradients_reference(n_inputs, layer_sizes, parameters, x, target):
 @exercise(
     "8.4",
     "Neuron, Layer and MLP",
+    points=3,
     hints=(
         "A neuron computes tanh(w·x + b), or just w·x + b when it is not nonlinear. "
         "sum(w_i * x_i ...) works with Values if you start the sum from self.b.",
@@ -290,6 +294,7 @@ def _at_least(value: float, threshold: float) -> float:
 @exercise(
     "8.5",
     "training on the moons",
+    points=3,
     hints=(
         "Each step: the scores of every example, the mean of (score − target)², "
         "zero every parameter's grad, loss.backward(), then p.data -= learning_rate * p.grad.",
@@ -334,6 +339,7 @@ def _training(answer):
 @exercise(
     "8.6",
     "central differences",
+    points=1,
     hints=(
         "Nudge x both ways: evaluate f at x + h and at x − h.",
         "Divide the difference of the two by the distance between the two points, 2h.",
@@ -359,6 +365,7 @@ def _central_difference(central_difference):
 @exercise(
     "8.7",
     "relative error",
+    points=1,
     hints=(
         "The difference |a − b| on its own depends on how large the gradients are; divide it by "
         "their size, |a| + |b|.",

@@ -1,10 +1,11 @@
-"""How exercises are checked: cases run against the course's own reference, one line on success.
+"""How exercises are checked: cases run against the course's own reference, and a result shown.
 
 An exercise is a function, registered with `@exercise`, that takes the student's answer and returns
 a list of `Case`s. A case calls the answer lazily (so an exception in the student's code is reported
-with the case that caused it) and says what it should give. `check` runs every case and prints one
-deterministic line, or raises an AssertionError that says which case, expected versus got, and a
-hint: the message is written for the student, and nbval reports it to the instructor.
+with the case that caused it) and says what it should give. `evaluate` runs every case and returns
+a `Result`: passed, failed (which case, expected versus got, and a hint, written for the student)
+or not answered (the stub is still there). `check` shows that result and never raises, so a
+notebook run top to bottom goes on past an exercise not done yet; the grader calls `evaluate`.
 
 Answers are compared by type as well as value: a number must be a real number, an array an ndarray,
 a tuple a tuple; values are converted to plain floats before comparing, so an object that claims
@@ -22,12 +23,13 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ..course import PASS_LINE, MastersMissing, exercise_order, solution_of
+from ..course import MastersMissing, exercise_order, solution_of
+from .result import Progress, Result
 from .wire import Opaque
 
 __all__ = [
-    "Case", "Exercise", "exercise", "calls", "entry", "check", "hint", "exercises", "NotAnswered",
-    "PASS_LINE", "hidden_arguments",
+    "Case", "Exercise", "exercise", "calls", "entry", "check", "evaluate", "progress", "hint",
+    "exercises", "NotAnswered", "Result", "hidden_arguments",
 ]
 
 
@@ -44,12 +46,14 @@ class Case:
 
 @dataclass(frozen=True)
 class Exercise:
-    """An exercise: its id ("1.2"), a short title, its cases and its hints (gentlest first)."""
+    """An exercise: its id ("1.2"), a short title, its cases, its hints (gentlest first) and
+    its points (the masters' cell metadata says the same; a test keeps the two in step)."""
 
     id: str
     title: str
     cases: Callable[[object], list[Case]]
     hints: tuple[str, ...]
+    points: float = 1
 
     @property
     def name(self) -> str:
@@ -62,6 +66,7 @@ class NotAnswered(AssertionError):
 
 _EXERCISES: dict[str, Exercise] = {}
 _HINTS_SHOWN: dict[str, int] = {}
+_CHECKED: dict[str, Result] = {}  # the latest result of each exercise, for progress()
 # Hidden cases: argument sets the grader adds to `calls` (by the answer's name), never shipped.
 _HIDDEN_ARGUMENTS: ContextVar[dict[str, list[dict]] | None] = ContextVar(
     "hidden_arguments", default=None
@@ -78,13 +83,13 @@ def hidden_arguments(by_name: dict[str, list[dict]]) -> Iterator[None]:
         _HIDDEN_ARGUMENTS.reset(token)
 
 
-def exercise(id: str, title: str, hints: tuple[str, ...] = ()) -> Callable:
+def exercise(id: str, title: str, hints: tuple[str, ...] = (), points: float = 1) -> Callable:
     """Register the decorated function as the check logic of exercise `id`."""
 
     def register(cases: Callable[[object], list[Case]]) -> Callable[[object], list[Case]]:
         if id in _EXERCISES:
             raise ValueError(f"exercise {id} is registered twice")
-        _EXERCISES[id] = Exercise(id, title, cases, tuple(hints))
+        _EXERCISES[id] = Exercise(id, title, cases, tuple(hints), points)
         return cases
 
     return register
@@ -132,28 +137,90 @@ def entry(answer: object, key: str, name: str, holds: str) -> object:
     return answer[key]
 
 
-def check(id: str, answer: object) -> None:
-    """Check a student's answer to exercise `id`: print one line, or raise a helpful error."""
+def evaluate(id: str, answer: object) -> Result:
+    """Run every case of exercise `id` on `answer`; what was found, never an exception from
+    the answer (an unknown `id` is still an error: it is the check cell's, not the answer's)."""
     ex = _lookup(id)
-    cases = ex.cases(answer)
+    if _has_blanks(answer):
+        return _not_answered(ex, "replace each `...` in its answer cell with your answer")
+    try:
+        cases = ex.cases(answer)
+    except NotAnswered as missing:
+        return _not_answered(ex, str(missing))
+    except NotImplementedError as stub:
+        return _not_answered(ex, _still_a_stub(stub))
+    except Exception as error:  # noqa: BLE001 - e.g. "should be a function, got int"
+        return _failed(ex, f"{type(error).__name__}: {error}")
     for number, case in enumerate(cases, start=1):
-        where = f"{ex.name}, check {number} of {len(cases)}: {case.description}"
+        where = f"check {number} of {len(cases)}: {case.description}"
         try:
             got = case.call()
-        except NotImplementedError:
-            raise NotAnswered(
-                f"{ex.name} is not answered yet: replace the `raise NotImplementedError(...)` "
-                "line in the answer cell with your code, run that cell, then run this one again."
-            ) from None
-        except Exception as error:
-            raise AssertionError(
-                f"{where} raised {type(error).__name__}: {error}{_hint_line(case)}"
-            ) from error
+        except NotAnswered as missing:
+            return _not_answered(ex, str(missing))
+        except NotImplementedError as stub:
+            return _not_answered(ex, _still_a_stub(stub))
+        except Exception as error:  # noqa: BLE001 - the student's error is the result
+            return _failed(ex, f"{where} raised {type(error).__name__}: {error}"
+                               f"{_hint_line(case)}")
         problem = difference(got, case.expected, case.tolerance)
         if problem:
-            raise AssertionError(f"{where}: {problem}{_hint_line(case)}")
-    # The grader compares only lines that match PASS_LINE: keep the two in step.
-    print(f"{ex.name}: all {len(cases)} checks passed")
+            return _failed(ex, f"{where}: {problem}{_hint_line(case)}")
+    return Result(ex.id, ex.name, "passed", f"{ex.name}: all {len(cases)} checks passed")
+
+
+def check(id: str, answer: object) -> Result:
+    """Check a student's answer to exercise `id` and show what was found. It never stops the
+    notebook: a wrong or missing answer is a result to read, not an error."""
+    result = evaluate(id, answer)
+    _CHECKED[id] = result
+    return result
+
+
+def progress(notebook: int | str) -> Progress:
+    """Every exercise of a notebook (`progress(1)` for 01) with its points, as checked so far."""
+    number = str(int(notebook))
+    found = sorted((ex for ex in _EXERCISES.values() if ex.id.split(".")[0] == number),
+                   key=lambda ex: exercise_order(ex.id))
+    if not found:
+        known = sorted({ex.id.split(".")[0] for ex in _EXERCISES.values()}, key=int)
+        raise KeyError(f"notebook {notebook!r} has no exercises; those with exercises are "
+                       f"{', '.join(known)}")
+    rows = tuple((ex.id, ex.title, ex.points,
+                  _CHECKED[ex.id].status if ex.id in _CHECKED else "not checked")
+                 for ex in found)
+    return Progress(f"{int(number):02d}", rows)
+
+
+def _failed(ex: Exercise, details: str) -> Result:
+    return Result(ex.id, ex.name, "failed", f"{ex.name} is not right yet", details)
+
+
+def _not_answered(ex: Exercise, what: str) -> Result:
+    return Result(ex.id, ex.name, "not answered", f"{ex.name} is not answered yet",
+                  f"{what}; run that cell, then run this check again.")
+
+
+def _still_a_stub(stub: NotImplementedError) -> str:
+    """Which function still holds its stub: the last frame of the traceback names it."""
+    traceback = stub.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    name = traceback.tb_frame.f_code.co_name if traceback is not None else "<module>"
+    if name.startswith("<"):
+        return "replace the `raise NotImplementedError(...)` line in its answer cell"
+    return (f"`{name}` still raises NotImplementedError: replace that line in the answer cell "
+            "with your code")
+
+
+def _has_blanks(answer: object) -> bool:
+    """Whether the answer still holds the `...` of a stub (in a tuple, list or dict too)."""
+    if answer is Ellipsis:
+        return True
+    if isinstance(answer, (tuple, list)):
+        return any(_has_blanks(item) for item in answer)
+    if isinstance(answer, dict):
+        return any(_has_blanks(item) for item in answer.values())
+    return False
 
 
 def hint(id: str) -> None:

@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hide", type=Path, action="append", default=[],
                         help="a folder the sandboxed kernel must not see (repeatable)")
     parser.add_argument("--cgroup", help="the control group the sandboxed kernel runs in")
+    parser.add_argument("--judge", action="store_true",
+                        help="judge each exercise after its check cell (graded runs)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.memory:
@@ -71,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.sandbox:
         _sandbox_kernels(args.sandbox, args.hide, args.cgroup)
     pytest_args = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
-    return int(pytest.main(pytest_args, plugins=[Watcher(args.state, args.memory * 2**20)]))
+    watcher = Watcher(args.state, args.memory * 2**20, args.judge)
+    return int(pytest.main(pytest_args, plugins=[watcher]))
 
 
 def _limit(kind: int, value: int) -> None:
@@ -152,8 +155,8 @@ class Watcher:
     """A pytest plugin: notes progress in the state file and annotates cells that failed, or
     that filled the kernel's memory (an answer that keeps its hoard spoils every later cell)."""
 
-    def __init__(self, state: Path, memory_bytes: int) -> None:
-        self.state = state
+    def __init__(self, state: Path, memory_bytes: int, judging: bool = False) -> None:
+        self.state, self.judging = state, judging
         masters = os.environ.pop(MASTERS_ENV, None)  # the kernel started later need not know
         self.hidden = load_hidden_cases(masters) if masters else {}
         self.memory_full = MEMORY_FULL * memory_bytes if memory_bytes else float("inf")
@@ -193,7 +196,7 @@ class Watcher:
             item.user_properties.append(("exception", _text(errors[-1].get("ename", ""))))
         exercise_id, role = cell_role(item.cell)
         stopped = any(name == "stopped" for name, _ in item.user_properties)
-        if role == "check" and not stopped and item.parent.kernel is not None:
+        if self.judging and role == "check" and not stopped and item.parent.kernel is not None:
             self._judge(item, exercise_id)
 
     def _judge(self, item, exercise_id: str) -> None:

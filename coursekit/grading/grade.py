@@ -136,7 +136,8 @@ def _run(master: Master, notebook: dict, limits: Limits, hidden: tuple[Path, ...
     with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as folder:
         path = Path(folder) / f"{master.name}.ipynb"
         path.write_text(notebook_text(notebook), encoding="utf-8")
-        return run_notebook(path, limits, sandboxed=limits.sandboxed, hidden=hidden)
+        return run_notebook(path, limits, sandboxed=limits.sandboxed, hidden=hidden,
+                            judged=True)
 
 
 def _first_stop(run: Run) -> CellResult | None:

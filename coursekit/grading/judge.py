@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import io
 import json
 import re
 from collections.abc import Callable
@@ -21,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exercises import check
-from ..exercises.framework import NotAnswered, hidden_arguments
+from ..exercises.framework import evaluate, hidden_arguments
 from ..exercises.wire import Callee, Opaque, decode, encode
 
 __all__ = ["Verdict", "KernelStopped", "judge", "answer_expression", "load_hidden_cases",
@@ -68,18 +66,9 @@ def judge(exercise_id: str, expression: str, ask: Ask, hidden: dict | None = Non
     if "value" not in fetched:
         return _not_run(fetched)
     answer = _stand_in(_data(fetched, "value"), expression, ask)
-    quiet = io.StringIO()
-    try:
-        with hidden_arguments((hidden or {}).get(exercise_id, {})), \
-                contextlib.redirect_stdout(quiet):
-            check(exercise_id, answer)
-    except NotAnswered as error:
-        return Verdict("not answered", _short(str(error)))
-    except AssertionError as error:
-        return Verdict("failed", _short(str(error)))
-    except Exception as error:  # noqa: BLE001 - e.g. "should be a function, got int"
-        return Verdict("failed", _short(f"{type(error).__name__}: {error}"))
-    return Verdict("passed")
+    with hidden_arguments((hidden or {}).get(exercise_id, {})):
+        result = evaluate(exercise_id, answer)
+    return Verdict(result.status, "" if result.passed else _short(result.message))
 
 
 def answer_expression(check_source: str, exercise_id: str) -> str | None:

@@ -79,13 +79,15 @@ def run_notebook(
     sanitize: Sequence[tuple[str, str]] = (),
     sandboxed: bool = False,
     hidden: Sequence[Path] = (),
+    judged: bool = False,
 ) -> Run:
     """Run `notebook` with nbval in a fresh kernel of this Python, within `limits`.
 
     The kernel's working directory is the notebook's folder; `sanitize` holds (regex, replacement)
     pairs applied to outputs before they are compared with the stored ones. `sandboxed` runs the
     kernel in the sandbox (sandbox.py), with the notebook's folder as its only writable one and
-    the folders in `hidden` out of its sight.
+    the folders in `hidden` out of its sight. `judged` runs the judge after each check cell
+    (judge.py), as grading does.
     """
     notebook = Path(notebook).resolve()
     with tempfile.TemporaryDirectory(prefix="coursekit-run-") as scratch:
@@ -104,6 +106,8 @@ def run_notebook(
             "-p", "no:cacheprovider", "-q", "--color=no",
         ]
         group = None
+        if judged:
+            command.insert(3, "--judge")
         if sandboxed and not why_unavailable():
             group = ControlGroup.create(f"coursekit-{scratch.name}", limits.memory_mb)
             options = ["--sandbox", str(notebook.parent)]
