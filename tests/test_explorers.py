@@ -1,9 +1,11 @@
 """Explorers: what each one shows, computed without a browser, and each widget redrawing itself."""
 
+import base64
 import io
 import math
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import matplotlib
 import matplotlib.style
@@ -20,6 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from coursekit import trace  # noqa: E402
 from coursekit.data import spiral  # noqa: E402
+from coursekit.draw import with_minus_signs  # noqa: E402
 from coursekit.explorers import (  # noqa: E402
     activation_and_derivative,
     activation_explorer,
@@ -44,7 +47,12 @@ from coursekit.explorers import (  # noqa: E402
 )
 from coursekit.explorers._render import FigureImage, widgets_in  # noqa: E402
 from coursekit.explorers.activations import shaded_regions  # noqa: E402
-from coursekit.explorers.momentum import quadratic, rosenbrock, walks_figure  # noqa: E402
+from coursekit.explorers.momentum import (  # noqa: E402
+    quadratic,
+    rosenbrock,
+    surface_named,
+    walks_figure,
+)
 from coursekit.explorers.vanishing import deep_network  # noqa: E402
 from coursekit.nn import Linear, SoftmaxCrossEntropyLoss  # noqa: E402
 
@@ -97,7 +105,7 @@ def test_stepper_steps_carry_the_lectures_numbers_from_the_output_back():
     )
     for view in (first, exp_step, last):
         assert f"step {view.step} of 8" in view.svg
-        assert all(sentence in view.svg for sentence in view.sentences)
+        assert all(with_minus_signs(sentence) in view.svg for sentence in view.sentences)
 
 
 def test_stepper_says_how_far_the_steps_go_when_asked_for_too_many():
@@ -138,10 +146,10 @@ def test_sigmoid_view_at_the_lecture_point_gives_the_lecture_numbers():
 
 def test_sigmoid_view_draws_the_gates_on_one_side_and_a_single_sigmoid_on_the_other():
     view = sigmoid_view(**LOGISTIC_POINT)
-    assert all(gate in view.gates_svg for gate in ("exp", "1/x", "+1", "*-1"))
+    assert all(gate in view.gates_svg for gate in ("exp", "1/x", "+1", "*−1"))
     assert ">σ<" in view.single_svg and "exp" not in view.single_svg
     for svg in (view.gates_svg, view.single_svg):
-        assert "s = 1" in svg and "0.731" in svg and "-0.59" in svg  # values and gradients
+        assert "s = 1" in svg and "0.731" in svg and "−0.59" in svg  # values and gradients
 
 
 @QUICK
@@ -176,6 +184,26 @@ def test_sigmoid_playground_redraws_both_graphs_when_a_slider_moves():
     controls_of(playground)["x0"].value = 0.0
     assert gates.value != before[0] and single.value != before[1]
     assert "w0 0," in comparison.value  # x0 = 0: the weight w0 receives no gradient at all
+
+
+def svg_size(svg):
+    root = ET.fromstring(svg)
+    return root.get("width"), root.get("height"), root.get("viewBox")
+
+
+def test_sigmoid_drawings_keep_their_size_while_the_labels_grow_so_nothing_moves():
+    short = sigmoid_view(**LOGISTIC_POINT)
+    long = sigmoid_view(w0=-4.9, x0=4.7, w1=-3.3, x1=4.9, b=-4.9)  # wider labels, e+ numbers
+    for before, after in ((short.gates_svg, long.gates_svg),
+                          (short.single_svg, long.single_svg)):
+        assert svg_size(before)[:2] == svg_size(after)[:2]
+    playground = sigmoid_playground()
+    sizes = [svg_size(html.value.split("<br>", 1)[1])[:2]
+             for html in widgets_of(playground, "HTML") if "<svg" in html.value]
+    for name, value in zip(LOGISTIC_POINT, (-4.9, 4.7, -3.3, 4.9, -4.9)):
+        controls_of(playground)[name].value = value
+    assert sizes == [svg_size(html.value.split("<br>", 1)[1])[:2]
+                     for html in widgets_of(playground, "HTML") if "<svg" in html.value]
 
 
 # ----- 3. activations
@@ -330,6 +358,20 @@ def test_vanishing_explorer_redraws_when_the_depth_changes():
     before = picture_of(explorer)
     controls_of(explorer)["depth"].value = 4
     assert picture_of(explorer) != before
+
+
+@pytest.mark.parametrize("depth", [2, 7, 20])
+def test_the_layer_axis_fits_the_depth(depth):
+    (ax,) = vanishing_figure(depth, "relu", "he", train_steps=1).axes
+    assert ax.get_xlim() == pytest.approx((0.5, depth + 0.5))
+    assert list(ax.get_xticks()) == list(range(1, depth + 1))
+
+
+def test_the_vanishing_explorer_redraws_its_layer_axis_for_each_depth():
+    explorer = vanishing_gradient_explorer(depth=12)
+    controls_of(explorer)["depth"].value = 2
+    fresh = vanishing_figure(2, "sigmoid", "xavier")
+    assert share_differing(pixels(picture_of(explorer)), drawn(fresh)) < 0.005
 
 
 # ----- 5. dead ReLUs
@@ -496,6 +538,22 @@ def test_walks_figure_tells_up_to_four_walks_apart_on_a_step_axis_that_fits_the_
         walks_figure(bowl, {**walks, "one more": walks["lr = 0.01"]})
 
 
+@pytest.mark.parametrize("surface, losses", [("quadratic", (1e-20, 1e8)),
+                                             ("rosenbrock", (1e-8, 1e4))])
+def test_the_loss_axis_fits_each_surface(surface, losses):
+    view = momentum_view(0.9, 0.001, surface=surface)
+    assert view.figure.axes[1].get_ylim() == pytest.approx(losses)
+    finished = [surface_named(surface).loss(path[-1]) for path in view.paths.values()]
+    assert all(losses[0] <= loss <= losses[1] for loss in finished)
+
+
+def test_the_momentum_explorer_shows_rosenbrock_on_its_own_loss_axis():
+    explorer = momentum_explorer()
+    controls_of(explorer)["surface"].value = "rosenbrock"
+    fresh = momentum_view(0.9, 0.001, surface="rosenbrock").figure
+    assert share_differing(pixels(picture_of(explorer)), drawn(fresh)) < 0.005
+
+
 def test_rosenbrock_view_reports_final_losses_instead_of_rates():
     view = momentum_view(beta=0.9, lr=0.001, surface="rosenbrock")
     assert view.measured == {} and view.theoretical == {}
@@ -604,6 +662,46 @@ def test_a_still_part_that_changed_needs_a_key_of_its_own():
     assert share_differing(pixels(bytes(image.value)), drawn(figure)) > 0.005
     image.show(figure, still="z from -2 to 2")
     assert share_differing(pixels(bytes(image.value)), drawn(figure)) < 0.005
+
+
+EXPLORERS = {
+    "backward-pass stepper": lambda: backward_stepper(trace(logistic, **LOGISTIC_POINT)),
+    "sigmoid playground": sigmoid_playground,
+    "activation explorer": activation_explorer,
+    "vanishing-gradient explorer": lambda: vanishing_gradient_explorer(depth=4),
+    "dead-ReLU explorer": dead_relu_explorer,
+    "momentum explorer": momentum_explorer,
+}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_an_explorer_is_saved_with_a_picture_of_its_first_state_beside_its_widget(name):
+    """A notebook opened before its kernel runs shows the picture, not `VBox(children=...`."""
+    explorer = EXPLORERS[name]()
+    bundle = explorer._repr_mimebundle_()
+    assert bundle[WIDGET_VIEW]["model_id"] == explorer.model_id
+    assert bundle["text/plain"].startswith(f"the {name} (") and "VBox" not in bundle["text/plain"]
+    pictures = {"image/png", "image/svg+xml"} & set(bundle)
+    assert len(pictures) == 1
+    if "image/png" in bundle:
+        png = base64.b64decode(bundle["image/png"])
+        assert len(png) < 40_000  # small enough to keep in every saved notebook
+        shown = pixels(picture_of(explorer))
+        assert share_differing(pixels(png), shown) < 0.01  # the figure the widget first shows
+    else:
+        root = ET.fromstring(bundle["image/svg+xml"])
+        assert root.tag.endswith("svg") and float(root.get("width")) > 400
+        drawings = [html.value for html in widgets_of(explorer, "HTML") if "<svg" in html.value]
+        for drawing in drawings:  # each drawing the widget shows, as it shows it
+            assert drawing[drawing.index("<svg ") + 5:] in bundle["image/svg+xml"]
+
+
+def test_the_saved_picture_is_the_explorers_state_when_it_is_shown():
+    explorer = activation_explorer()
+    first = explorer._repr_mimebundle_()["image/png"]
+    controls_of(explorer)["activation"].value = "relu"
+    assert explorer._repr_mimebundle_()["image/png"] != first
 
 
 def test_importing_coursekit_loads_neither_the_explorers_nor_ipywidgets():

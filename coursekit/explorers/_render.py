@@ -11,9 +11,10 @@ rather than built anew.
 
 from __future__ import annotations
 
+import base64
 import io
 import math
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 
 import ipywidgets as widgets
 import matplotlib
@@ -32,6 +33,7 @@ from coursekit.plots import course_style
 DPI = 96  # one figure inch is one CSS inch, so a 10-point label reads like the text around it
 MARGINS = {"left": 0.08, "right": 0.97, "top": 0.82, "bottom": 0.15, "wspace": 0.3}
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+PICTURE_COLOURS = 64  # a figure's few colours and their anti-aliasing fit in a small palette
 
 
 def new_figure(
@@ -143,6 +145,36 @@ def _moving_artists(figure: Figure) -> Iterator[Artist]:
         axes.viewLim  # noqa: B018 (reading it brings autoscaled limits up to date)
         yield from sorted((artist for artist in axes.get_children() if artist.get_animated()),
                           key=Artist.get_zorder)
+
+
+class Explorer(widgets.VBox):
+    """An explorer's rows of controls and figures, saved in a notebook with a still picture.
+
+    A saved widget appears only once a kernel is up and JupyterLab's widget manager has loaded;
+    a notebook opened before that (or on GitHub, or in a text-only viewer) shows the output's
+    other formats instead. So beside the widget the output carries a picture of what the
+    explorer shows when its cell runs (`picture` returns it as {mime type: data}) and one line
+    of text that says what it is. A live kernel shows the widget itself.
+    """
+
+    def __init__(self, rows: list[widgets.Widget], name: str,
+                 picture: Callable[[], dict[str, str]]) -> None:
+        super().__init__(rows)
+        self._name, self._picture = name, picture
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle.update(self._picture())
+        bundle["text/plain"] = f"the {self._name} (a picture until its cell runs: then it moves)"
+        return bundle
+
+
+def png_picture(image: widgets.Image) -> dict[str, str]:
+    """An image widget's PNG, made small for saving in a notebook: {"image/png": base64 text}."""
+    opaque = Image.open(io.BytesIO(image.value)).convert("RGB")
+    buffer = io.BytesIO()
+    opaque.quantize(colors=PICTURE_COLOURS).save(buffer, format="png", optimize=True)
+    return {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii")}
 
 
 def widgets_in(explorer: widgets.Widget) -> Iterator[widgets.Widget]:

@@ -12,6 +12,8 @@ does.
 
 from __future__ import annotations
 
+from functools import partial
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
@@ -20,7 +22,7 @@ from numpy.typing import ArrayLike
 from coursekit.nn import Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from coursekit.plots import OKABE_ITO, course_style
 
-from ._render import FigureImage, clear_moving, moving, new_figure
+from ._render import Explorer, FigureImage, clear_moving, moving, new_figure, png_picture
 
 __all__ = [
     "LABELS", "activation_layer", "activation_and_derivative", "shaded_regions",
@@ -136,7 +138,7 @@ def _padded(values: np.ndarray) -> tuple[float, float]:
     return low - room, high + room
 
 
-def activation_explorer(name: str = "sigmoid", alpha: float = 0.01) -> widgets.VBox:
+def activation_explorer(name: str = "sigmoid", alpha: float = 0.01) -> Explorer:
     """Pick an activation (and leaky ReLU's α): its function and derivative, side by side."""
     choice = widgets.Dropdown(options=[(label, key) for key, label in LABELS.items()],
                               value=name, description="activation")
@@ -151,4 +153,5 @@ def activation_explorer(name: str = "sigmoid", alpha: float = 0.01) -> widgets.V
 
     choice.observe(show, names="value")
     slope.observe(show, names="value")
-    return widgets.VBox([widgets.HBox([choice, slope]), image])
+    return Explorer([widgets.HBox([choice, slope]), image], "activation explorer",
+                    partial(png_picture, image))

@@ -12,6 +12,7 @@ for z < 0 keeps the gradient from ever being exactly 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import ipywidgets as widgets
 import numpy as np
@@ -23,7 +24,15 @@ from coursekit.optim import SGD
 from coursekit.plots import OKABE_ITO, course_style, decision_boundary
 from coursekit.train import accuracy, fit, predict
 
-from ._render import FigureImage, clear_moving, figure_title, moving, new_figure
+from ._render import (
+    Explorer,
+    FigureImage,
+    clear_moving,
+    figure_title,
+    moving,
+    new_figure,
+    png_picture,
+)
 from .activations import activation_layer
 
 __all__ = ["DeadReluRun", "dead_relu_run", "dead_relu_figure", "dead_relu_explorer"]
@@ -98,7 +107,7 @@ def _two_panels() -> tuple[Figure, list]:
     return figure, [left, right]
 
 
-def dead_relu_explorer(lr: float = 1.0, bias: float = 0.0, alpha: float = 0.0) -> widgets.VBox:
+def dead_relu_explorer(lr: float = 1.0, bias: float = 0.0, alpha: float = 0.0) -> Explorer:
     """Sliders for the learning rate, the initial bias and α (0 = ReLU): dead units and result."""
     rate = widgets.FloatLogSlider(value=lr, base=10, min=-1, max=1.3, step=0.05,
                                   description="learning rate", continuous_update=False)
@@ -118,4 +127,5 @@ def dead_relu_explorer(lr: float = 1.0, bias: float = 0.0, alpha: float = 0.0) -
 
     for control in controls:
         control.observe(show, names="value")
-    return widgets.VBox([widgets.HBox(list(controls)), image])
+    return Explorer([widgets.HBox(list(controls)), image], "dead-ReLU explorer",
+                    partial(png_picture, image))

@@ -27,7 +27,16 @@ from numpy.typing import ArrayLike
 from coursekit.optim import momentum_step, nesterov_step
 from coursekit.plots import OKABE_ITO, course_style
 
-from ._render import FigureImage, clear_moving, figure_title, moving, new_figure, powers_of_ten
+from ._render import (
+    Explorer,
+    FigureImage,
+    clear_moving,
+    figure_title,
+    moving,
+    new_figure,
+    png_picture,
+    powers_of_ten,
+)
 
 __all__ = [
     "Surface", "quadratic", "rosenbrock", "surface_named", "optimize", "convergence_rate",
@@ -42,7 +51,6 @@ WALK_STYLES = (  # (colour, line style, marker) of the first, second, … walk o
 )
 SURFACES = {"quadratic": "quadratic bowl", "rosenbrock": "Rosenbrock"}  # name → label
 BLOWN_UP = 1e6  # a run stops once it is this far from the minimum: it has diverged
-LOSS_RANGE = (1e-20, 1e8)  # one scale for every setting, so slopes (rates) compare at a glance
 TINY = 1e-250  # distances below this have lost digits to underflow, so rates ignore them
 
 
@@ -59,6 +67,7 @@ class Surface:
     lr: float  # settings that show the methods well, for a first look
     beta: float
     steps: int  # how many steps a run takes
+    losses: tuple[float, float]  # the loss axis: one for every setting, so slopes (rates) compare
 
 
 def quadratic(kappa: float) -> Surface:
@@ -70,7 +79,7 @@ def quadratic(kappa: float) -> Surface:
         loss=lambda w: 0.5 * (w[..., 0] ** 2 + kappa * w[..., 1] ** 2),
         gradient=lambda w: np.array([w[0], kappa * w[1]]),
         minimum=np.zeros(2), start=np.array([-2.0, 1.0]), box=(-2.3, 0.7, -1.3, 1.3),
-        lr=0.012, beta=0.8, steps=200,
+        lr=0.012, beta=0.8, steps=200, losses=(1e-20, 1e8),
     )
 
 
@@ -87,7 +96,7 @@ def rosenbrock() -> Surface:
     return Surface(
         title="Rosenbrock: f(w) = (1 − w₁)² + 100(w₂ − w₁²)²", loss=loss, gradient=gradient,
         minimum=np.ones(2), start=np.array([-1.2, 1.0]), box=(-2.0, 2.0, -1.0, 3.0),
-        lr=0.001, beta=0.9, steps=400,
+        lr=0.001, beta=0.9, steps=400, losses=(1e-8, 1e4),
     )
 
 
@@ -219,7 +228,7 @@ def momentum_view(beta: float, lr: float, kappa: float = 100.0, surface: str = "
     figure = walks_figure(
         shape, {f"{METHODS[method]} ({outcomes[method]})": path for method, path in paths.items()},
         f"From the black dot to the star: lr = {lr:.3g}, β = {beta:.3g}", shape.steps,
-        LOSS_RANGE, figure)
+        shape.losses, figure)
     return MomentumView(figure, paths, measured, theoretical, best, at_best, tuple(lines))
 
 
@@ -274,7 +283,7 @@ def walks_figure(surface: Surface, walks: Mapping[str, np.ndarray], title: str =
 
 
 def momentum_explorer(beta: float | None = None, lr: float | None = None, kappa: float = 100.0,
-                      surface: str = "quadratic") -> widgets.VBox:
+                      surface: str = "quadratic") -> Explorer:
     """Sliders for β, the learning rate and κ, a surface to choose, and buttons that set the
     best parameters: the three paths, their losses and their rates.
 
@@ -335,9 +344,9 @@ def momentum_explorer(beta: float | None = None, lr: float | None = None, kappa:
     best_plain.on_click(lambda _: set_to(best("plain")["lr"]))  # β stays: plain GD has none
     best_momentum.on_click(lambda _: set_to(**best("momentum")))
     enable()
-    return widgets.VBox([
+    return Explorer([
         widgets.HBox([surface_menu, kappa_slider, best_plain, best_momentum]),
         widgets.HBox([lr_slider, beta_slider]),
         image,
         text,
-    ])
+    ], "momentum explorer", functools.partial(png_picture, image))

@@ -10,15 +10,26 @@ the shortcut is allowed. `sigmoid_view(...)` computes both drawings without any 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 import ipywidgets as widgets
 
-from coursekit.draw import draw
+from coursekit.draw import SCALE, draw
 from coursekit.engine import Value
 from coursekit.trace import format_number, trace
 
+from ._render import Explorer
+
 __all__ = ["SigmoidView", "sigmoid_view", "sigmoid_playground"]
+
+# Each drawing's size in drawing units, the largest its labels need anywhere on the sliders: the
+# drawings keep it as the numbers change, so nothing below them moves while a slider is dragged.
+GATES_CANVAS = (1140.0, 250.0)
+SINGLE_CANVAS = (730.0, 250.0)
+GATES_TITLE = "gate by gate: 1 / (1 + exp(−s))"
+SINGLE_TITLE = "one σ gate: local gradient σ(s)(1 − σ(s))"
 
 
 def _weighted_sum(w0: Value, x0: Value, w1: Value, x1: Value, b: Value) -> Value:
@@ -63,14 +74,14 @@ def sigmoid_view(w0: float, x0: float, w1: float, x1: float, b: float) -> Sigmoi
         f"difference {difference:.1g}). The σ gate's local gradient σ(s)(1 − σ(s)) = "
         f"{format_number(output)} × {format_number(1 - output)} = {format_number(local)}."
     )
-    return SigmoidView(draw(gates).svg, draw(single).svg, output, gates.grads, single.grads,
-                       local, comparison)
+    return SigmoidView(draw(gates, canvas=GATES_CANVAS).svg, draw(single, canvas=SINGLE_CANVAS).svg,
+                       output, gates.grads, single.grads, local, comparison)
 
 
 def sigmoid_playground(
     w0: float = 2.0, x0: float = -1.0, w1: float = -3.0, x1: float = -2.0, b: float = -3.0
-) -> widgets.VBox:
-    """Five sliders for the neuron's inputs, both drawings side by side, and their comparison.
+) -> Explorer:
+    """Five sliders for the neuron's inputs, both drawings one above the other, their comparison.
 
     The defaults are the lectures' point, where f = 0.73.
     """
@@ -85,16 +96,33 @@ def sigmoid_playground(
 
     def show(_: object = None) -> None:
         view = sigmoid_view(**{name: slider.value for name, slider in sliders.items()})
-        gates.value = "<b>gate by gate: 1 / (1 + exp(−s))</b><br>" + view.gates_svg
-        single.value = "<b>one σ gate: local gradient σ(s)(1 − σ(s))</b><br>" + view.single_svg
+        gates.value = f"<b>{GATES_TITLE}</b><br>{view.gates_svg}"
+        single.value = f"<b>{SINGLE_TITLE}</b><br>{view.single_svg}"
         comparison.value = view.comparison
+        shown[:] = [view.gates_svg, view.single_svg]
 
+    shown: list[str] = []
     show()
     for slider in sliders.values():
         slider.observe(show, names="value")
-    side_by_side = widgets.Layout(display="flex", flex_flow="row wrap")
-    return widgets.VBox([
+    return Explorer([
         widgets.HBox(list(sliders.values()), layout=widgets.Layout(flex_flow="row wrap")),
-        widgets.Box([gates, single], layout=side_by_side),
+        gates,
+        single,
         comparison,
-    ])
+    ], "sigmoid playground", lambda: {"image/svg+xml": one_above_the_other(*shown)})
+
+
+def one_above_the_other(gates_svg: str, single_svg: str) -> str:
+    """Both drawings, titled, in one SVG picture: what the playground shows before it runs."""
+    rows, top = [], 0.0
+    for title, svg in ((GATES_TITLE, gates_svg), (SINGLE_TITLE, single_svg)):
+        width, height = (float(size) for size in re.findall(r'(?:width|height)="([\d.]+)"',
+                                                              svg.split(">", 1)[0])[:2])
+        rows.append(f'<text x="0" y="{top + 16:g}" font-weight="bold">{escape(title)}</text>')
+        rows.append(svg.replace("<svg ", f'<svg x="0" y="{top + 24:g}" ', 1))
+        top += 24 + height + 12
+    width = SCALE * max(GATES_CANVAS[0], SINGLE_CANVAS[0])
+    return "\n".join([
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{top:g}" '
+        'font-family="Helvetica, Arial, sans-serif" font-size="14">', *rows, "</svg>"])

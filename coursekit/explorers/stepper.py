@@ -16,6 +16,8 @@ import ipywidgets as widgets
 from coursekit.draw import draw
 from coursekit.trace import Graph
 
+from ._render import Explorer
+
 __all__ = ["StepperView", "stepper_view", "backward_stepper"]
 
 
@@ -46,7 +48,7 @@ def stepper_view(g: Graph, step: int) -> StepperView:
     return StepperView(step, len(steps), svg, sentences)
 
 
-def backward_stepper(g: Graph) -> widgets.VBox:
+def backward_stepper(g: Graph) -> Explorer:
     """A widget that steps through g's backward pass: ◀ previous, next ▶, or drag the slider.
 
     Runs g.backward() first if g has no gradients yet.
@@ -69,4 +71,5 @@ def backward_stepper(g: Graph) -> widgets.VBox:
     slider.observe(show, names="value")
     back.on_click(lambda _: move(-1))
     forward.on_click(lambda _: move(+1))
-    return widgets.VBox([widgets.HBox([back, forward, slider]), picture])
+    return Explorer([widgets.HBox([back, forward, slider]), picture], "backward-pass stepper",
+                    lambda: {"image/svg+xml": picture.value})

@@ -12,6 +12,7 @@ to layer, so every layer learns. Too large weights make gradients explode instea
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import ipywidgets as widgets
 import numpy as np
@@ -24,7 +25,15 @@ from coursekit.optim import SGD
 from coursekit.plots import course_style, gradient_norms
 from coursekit.train import TrainingDiverged, fit
 
-from ._render import FigureImage, clear_moving, moving, new_figure, powers_of_ten
+from ._render import (
+    Explorer,
+    FigureImage,
+    clear_moving,
+    moving,
+    new_figure,
+    png_picture,
+    powers_of_ten,
+)
 from .activations import LABELS, activation_layer
 
 __all__ = [
@@ -98,9 +107,10 @@ def vanishing_figure(depth: int, activation: str, init: str, width: int = WIDTH,
                      figure: Figure | None = None) -> Figure:
     """Gradient norm per layer (log scale) at initialization and after train_steps SGD steps.
 
-    The layer axis runs to the explorer's deepest network whatever the depth, so that depths
-    compare at a glance. figure: one this function returned before, to draw into again; an
-    explorer then redraws only the curves, the gradient axis, the legend and the title.
+    The layer axis fits the depth, so a shallow network's curves fill the figure. figure: one
+    this function returned before, to draw into again; an explorer then redraws only the
+    curves, the gradient axis, the legend and the title, and keeps the layer axis drawn for
+    each depth as pixels (its still part, keyed by the depth).
     """
     start = layer_gradient_norms(depth, activation, init, width, seed)
     curves = {"at initialization": start}
@@ -121,7 +131,7 @@ def vanishing_figure(depth: int, activation: str, init: str, width: int = WIDTH,
         axis.set_minor_locator(NullLocator())  # eight unlabelled ticks a decade: slow to draw
     ax = clear_moving(figure).axes[0]
     gradient_norms(curves, title=title, ax=ax)
-    ax.set(xlim=(0.5, DEEPEST + 0.5), xticks=range(1, DEEPEST + 1))
+    ax.set(xlim=(0.5, depth + 0.5), xticks=range(1, depth + 1))
     ax.relim()  # forget the curves drawn before into this figure, if any
     ax.autoscale(axis="y")
     low, high = ax.get_ylim()
@@ -133,7 +143,7 @@ def vanishing_figure(depth: int, activation: str, init: str, width: int = WIDTH,
 
 
 def vanishing_gradient_explorer(depth: int = 10, activation: str = "sigmoid",
-                                init: str = "xavier") -> widgets.VBox:
+                                init: str = "xavier") -> Explorer:
     """Choose depth, activation and initialization: the gradient each layer receives."""
     layers = widgets.IntSlider(value=depth, min=2, max=DEEPEST, description="depth",
                                continuous_update=False)
@@ -143,11 +153,13 @@ def vanishing_gradient_explorer(depth: int = 10, activation: str = "sigmoid",
     start = widgets.Dropdown(options=[(label, key) for key, (label, _) in INITS.items()],
                              value=init, description="init")
     figure = vanishing_figure(depth, activation, init)
-    image = FigureImage(figure)
+    image = FigureImage(figure, still=depth)
 
     def show(_: object) -> None:
-        image.show(vanishing_figure(layers.value, function.value, start.value, figure=figure))
+        image.show(vanishing_figure(layers.value, function.value, start.value, figure=figure),
+                   still=layers.value)
 
     for control in (layers, function, start):
         control.observe(show, names="value")
-    return widgets.VBox([widgets.HBox([layers, function, start]), image])
+    return Explorer([widgets.HBox([layers, function, start]), image],
+                    "vanishing-gradient explorer", partial(png_picture, image))
