@@ -150,7 +150,7 @@ def evaluate(id: str, answer: object) -> Result:
     except NotImplementedError as stub:
         return _not_answered(ex, _still_a_stub(stub))
     except Exception as error:  # noqa: BLE001 - e.g. "should be a function, got int"
-        return _failed(ex, f"{type(error).__name__}: {error}")
+        return _failed(ex, f"the answer cannot be checked: {type(error).__name__}: {error}")
     for number, case in enumerate(cases, start=1):
         where = f"check {number} of {len(cases)}: {case.description}"
         try:
@@ -160,11 +160,10 @@ def evaluate(id: str, answer: object) -> Result:
         except NotImplementedError as stub:
             return _not_answered(ex, _still_a_stub(stub))
         except Exception as error:  # noqa: BLE001 - the student's error is the result
-            return _failed(ex, f"{where} raised {type(error).__name__}: {error}"
-                               f"{_hint_line(case)}")
+            return _failed(ex, f"{where} raised {type(error).__name__}: {error}", case.hint)
         problem = difference(got, case.expected, case.tolerance)
         if problem:
-            return _failed(ex, f"{where}: {problem}{_hint_line(case)}")
+            return _failed(ex, f"{where}: {problem}", case.hint)
     return Result(ex.id, ex.name, "passed", f"{ex.name}: all {len(cases)} checks passed")
 
 
@@ -191,8 +190,9 @@ def progress(notebook: int | str) -> Progress:
     return Progress(f"{int(number):02d}", rows)
 
 
-def _failed(ex: Exercise, details: str) -> Result:
-    return Result(ex.id, ex.name, "failed", f"{ex.name} is not right yet", details)
+def _failed(ex: Exercise, what: str, hint: str = "") -> Result:
+    """A failed result: its headline says where and what (the gradebook keeps that line)."""
+    return Result(ex.id, ex.name, "failed", f"{ex.name}, {what}", f"Hint: {hint}" if hint else "")
 
 
 def _not_answered(ex: Exercise, what: str) -> Result:
@@ -304,9 +304,6 @@ def _lookup(id: str) -> Exercise:
         raise KeyError(f"there is no exercise {id!r}; the exercises are {known}")
     return _EXERCISES[id]
 
-
-def _hint_line(case: Case) -> str:
-    return f"\nHint: {case.hint}" if case.hint else ""
 
 
 def _describe(got: object) -> str:
