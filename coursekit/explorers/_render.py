@@ -15,6 +15,7 @@ import base64
 import io
 import math
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from xml.sax.saxutils import quoteattr
 
 import ipywidgets as widgets
 import matplotlib
@@ -151,10 +152,10 @@ class Explorer(widgets.VBox):
     """An explorer's rows of controls and figures, saved in a notebook with a still picture.
 
     A saved widget appears only once a kernel is up and JupyterLab's widget manager has loaded;
-    a notebook opened before that (or on GitHub, or in a text-only viewer) shows the output's
-    other formats instead. So beside the widget the output carries a picture of what the
-    explorer shows when its cell runs (`picture` returns it as {mime type: data}) and one line
-    of text that says what it is. A live kernel shows the widget itself.
+    a notebook opened before that, or not yet trusted (as every downloaded notebook is), shows
+    the output's other formats instead. So beside the widget the output carries a picture of
+    what the explorer shows when its cell runs (`picture` returns it as {mime type: data}: a PNG
+    or an HTML image) and one line of text that says what it is. A live kernel shows the widget.
     """
 
     def __init__(self, rows: list[widgets.Widget], name: str,
@@ -175,6 +176,17 @@ def png_picture(image: widgets.Image) -> dict[str, str]:
     buffer = io.BytesIO()
     opaque.quantize(colors=PICTURE_COLOURS).save(buffer, format="png", optimize=True)
     return {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii")}
+
+
+def svg_picture(svg: str, description: str) -> dict[str, str]:
+    """An SVG drawing as an HTML image: {"text/html": an <img> holding it as a data URL}.
+
+    JupyterLab draws an output's image/svg+xml only in a notebook the reader trusts, and a
+    notebook downloaded or opened for the first time is not trusted; it does draw an <img> in
+    HTML output, however the notebook came.
+    """
+    source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return {"text/html": f"<img src={quoteattr(source)} alt={quoteattr(description)}/>"}
 
 
 def widgets_in(explorer: widgets.Widget) -> Iterator[widgets.Widget]:

@@ -16,18 +16,18 @@ from xml.sax.saxutils import escape
 
 import ipywidgets as widgets
 
-from coursekit.draw import SCALE, draw
+from coursekit.draw import SCALE, draw, with_minus_signs
 from coursekit.engine import Value
 from coursekit.trace import format_number, trace
 
-from ._render import Explorer
+from ._render import Explorer, svg_picture
 
 __all__ = ["SigmoidView", "sigmoid_view", "sigmoid_playground"]
 
-# Each drawing's size in drawing units, the largest its labels need anywhere on the sliders: the
-# drawings keep it as the numbers change, so nothing below them moves while a slider is dragged.
-GATES_CANVAS = (1140.0, 250.0)
-SINGLE_CANVAS = (730.0, 250.0)
+# Both drawings' size in drawing units: they keep it as the numbers change, so nothing below
+# them moves while a slider is dragged (the widest labels, near the sliders' ends, need up to
+# 1140 units: such a drawing is shrunk a little into it), and one width draws both at one scale.
+CANVAS = (1000.0, 250.0)
 GATES_TITLE = "gate by gate: 1 / (1 + exp(−s))"
 SINGLE_TITLE = "one σ gate: local gradient σ(s)(1 − σ(s))"
 
@@ -74,8 +74,8 @@ def sigmoid_view(w0: float, x0: float, w1: float, x1: float, b: float) -> Sigmoi
         f"difference {difference:.1g}). The σ gate's local gradient σ(s)(1 − σ(s)) = "
         f"{format_number(output)} × {format_number(1 - output)} = {format_number(local)}."
     )
-    return SigmoidView(draw(gates, canvas=GATES_CANVAS).svg, draw(single, canvas=SINGLE_CANVAS).svg,
-                       output, gates.grads, single.grads, local, comparison)
+    return SigmoidView(draw(gates, canvas=CANVAS).svg, draw(single, canvas=CANVAS).svg, output,
+                       gates.grads, single.grads, local, with_minus_signs(comparison))
 
 
 def sigmoid_playground(
@@ -110,7 +110,9 @@ def sigmoid_playground(
         gates,
         single,
         comparison,
-    ], "sigmoid playground", lambda: {"image/svg+xml": one_above_the_other(*shown)})
+    ], "sigmoid playground",
+       lambda: svg_picture(one_above_the_other(*shown), "the neuron drawn gate by gate and with "
+                           "one σ gate, with its values and gradients"))
 
 
 def one_above_the_other(gates_svg: str, single_svg: str) -> str:
@@ -119,10 +121,9 @@ def one_above_the_other(gates_svg: str, single_svg: str) -> str:
     for title, svg in ((GATES_TITLE, gates_svg), (SINGLE_TITLE, single_svg)):
         width, height = (float(size) for size in re.findall(r'(?:width|height)="([\d.]+)"',
                                                               svg.split(">", 1)[0])[:2])
-        rows.append(f'<text x="0" y="{top + 16:g}" font-weight="bold">{escape(title)}</text>')
-        rows.append(svg.replace("<svg ", f'<svg x="0" y="{top + 24:g}" ', 1))
-        top += 24 + height + 12
-    width = SCALE * max(GATES_CANVAS[0], SINGLE_CANVAS[0])
+        rows.append(f'<text x="0" y="{top + 22:g}" font-weight="bold">{escape(title)}</text>')
+        rows.append(svg.replace("<svg ", f'<svg x="0" y="{top + 32:g}" ', 1))
+        top += 32 + height + 16
     return "\n".join([
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{top:g}" '
-        'font-family="Helvetica, Arial, sans-serif" font-size="14">', *rows, "</svg>"])
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SCALE * CANVAS[0]:g}" height="{top:g}" '
+        'font-family="Helvetica, Arial, sans-serif" font-size="20">', *rows, "</svg>"])

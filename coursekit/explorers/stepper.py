@@ -16,7 +16,7 @@ import ipywidgets as widgets
 from coursekit.draw import draw
 from coursekit.trace import Graph
 
-from ._render import Explorer
+from ._render import Explorer, svg_picture
 
 __all__ = ["StepperView", "stepper_view", "backward_stepper"]
 
@@ -72,4 +72,4 @@ def backward_stepper(g: Graph) -> Explorer:
     back.on_click(lambda _: move(-1))
     forward.on_click(lambda _: move(+1))
     return Explorer([widgets.HBox([back, forward, slider]), picture], "backward-pass stepper",
-                    lambda: {"image/svg+xml": picture.value})
+                    lambda: svg_picture(picture.value, "the graph at the first step"))
