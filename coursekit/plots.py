@@ -18,7 +18,7 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogFormatter, MaxNLocator
 from numpy.typing import ArrayLike
 
 from .data import class_labels, confusion_counts
@@ -31,6 +31,7 @@ __all__ = [
     "activation_histograms",
     "digits_grid",
     "plot_confusion",
+    "plain_log_ticks",
 ]
 
 # Okabe & Ito's palette, told apart with every common colour-vision deficiency; markers and line
@@ -380,6 +381,26 @@ def plot_confusion(
     ax.set(title=f"{title} (accuracy {accuracy:.1%})")
     ax.set(xlabel="predicted class", ylabel="true class")
     return figure
+
+
+def plain_log_ticks(ax: Axes) -> None:
+    """Write the tick labels of an axes' log scales as plain numbers: 0.3, 1, 20, not 3×10⁻¹.
+
+    Where a log axis spans only a decade or two, matplotlib labels ticks between the powers of
+    ten too, in scientific notation; plain numbers read faster there. (For axes spanning many
+    decades keep matplotlib's 10⁻⁶ … 10⁶: plain numbers would grow long.)
+    """
+    for axis in (ax.xaxis, ax.yaxis):
+        if axis.get_scale() == "log":
+            axis.set_major_formatter(_PlainNumbers())
+            axis.set_minor_formatter(_PlainNumbers(labelOnlyBase=False, minor_thresholds=(2, 0.4)))
+
+
+class _PlainNumbers(LogFormatter):
+    """matplotlib's choice of which log ticks to label, each written like 0.3 or 20."""
+
+    def __call__(self, value: float, position: int | None = None) -> str:
+        return f"{value:g}" if super().__call__(value, position) else ""
 
 
 def _one_axes(size: tuple[float, float]) -> tuple[Figure, Axes]:

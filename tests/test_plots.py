@@ -260,3 +260,30 @@ def test_course_style_restores_its_own_settings_and_keeps_what_drawing_changed()
         assert matplotlib.is_interactive()
     finally:
         matplotlib.rcParams.update(before)
+
+
+def tick_labels(axis):
+    figure = axis.axes.figure
+    figure.canvas.draw()
+    return [tick.get_text() for tick in [*axis.get_ticklabels(), *axis.get_ticklabels(minor=True)]
+            if tick.get_text()]
+
+
+def test_plain_log_ticks_write_plain_numbers_where_an_axis_spans_a_decade_or_two():
+    figure = Figure()
+    ax = figure.subplots()
+    ax.loglog([1, 3, 10, 30, 100], [3.8, 2.2, 1.2, 0.7, 0.3])  # notebook 06's first figure
+    assert any("×" in label or "times" in label for label in tick_labels(ax.yaxis))
+    plots.plain_log_ticks(ax)
+    y_labels, x_labels = tick_labels(ax.yaxis), tick_labels(ax.xaxis)
+    assert {"0.3", "1", "2", "3"} <= set(y_labels) and {"1", "10", "100"} <= set(x_labels)
+    assert not [label for label in y_labels + x_labels if "×" in label or "^" in label]
+
+
+def test_plain_log_ticks_leave_a_linear_axis_alone():
+    figure = Figure()
+    ax = figure.subplots()
+    ax.semilogy([0, 1, 2], [1, 10, 5])
+    before = ax.xaxis.get_major_formatter()
+    plots.plain_log_ticks(ax)
+    assert ax.xaxis.get_major_formatter() is before
