@@ -5,7 +5,9 @@
 
 Every explorer is a pure function that computes what to show (an SVG, a figure, numbers), which
 tests call without a browser, and a widget function that only wires sliders and buttons to it.
-This package imports ipywidgets; `import coursekit` does not import it.
+A notebook saves each widget with a still picture of what it showed, which JupyterLab shows until
+the cell runs again (see `_render.Explorer`). This package imports ipywidgets; `import coursekit`
+does not import it.
 """
 
 from ._render import controls_of
