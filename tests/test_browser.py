@@ -88,7 +88,7 @@ class Walk:
 
 
 WALKS = [
-    Walk("01_chain_rule", explorer="backward_stepper(", slider="step", graph_value="-12"),
+    Walk("01_chain_rule", explorer="backward_stepper(", slider="step", graph_value="−12"),
     Walk("02_sigmoid", explorer="sigmoid_playground(", slider="w0", graph_value="0.731"),
     Walk("06_momentum", explorer="momentum_explorer(", slider="β"),
 ]
@@ -373,6 +373,45 @@ def decoded_svg(src: str) -> str:
 def svg_texts(svg: str) -> list[str]:
     root = ElementTree.fromstring(svg)
     return ["".join(node.itertext()).strip() for node in root.iter() if node.tag.endswith("text")]
+
+
+# The code cells that show an explorer, by a piece of their code, in each notebook that has one.
+EXPLORER_CELLS = {
+    "01_chain_rule": ["backward_stepper("],
+    "02_sigmoid": ["backward_stepper(", "sigmoid_playground("],
+    "04_vanishing_gradients": ["vanishing_gradient_explorer("],
+    "05_relu_vs_leaky": ["activation_explorer(", "dead_relu_explorer("],
+    "06_momentum": ["momentum_explorer("],
+}
+
+
+@pytest.mark.parametrize("notebook", EXPLORER_CELLS)
+def test_a_notebook_not_yet_run_shows_each_explorer_as_a_picture(browser, lab, notebook):
+    """Opened and not run, a notebook is not trusted (as none downloaded is), so JupyterLab shows
+    a saved explorer's other formats: the picture stored beside the widget, not `VBox(...)`."""
+    shots = SCREENSHOTS / "unrun" / notebook
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    student = Student(page, notebook, shots)
+    try:
+        page.goto(f"{lab.url}lab/workspaces/unrun-{notebook}/tree/{notebook}.ipynb"
+                  f"?reset&token={lab.token}")
+        expect(student.cells).to_have_count(len(student.cells_json), timeout=90 * SECONDS)
+        page.locator("#jp-main-statusbar").get_by_text(IDLE).wait_for(timeout=90 * SECONDS)
+        for piece in EXPLORER_CELLS[notebook]:
+            cell = student.cells.nth(student.index_of(piece))
+            cell.scroll_into_view_if_needed()
+            output = cell.locator(".jp-OutputArea-output").first
+            picture = output.locator("img").first
+            picture.wait_for(state="visible", timeout=30 * SECONDS)
+            assert "VBox(" not in (output.text_content() or "")
+            assert picture.evaluate("image => image.complete && image.naturalWidth > 300")
+            box = picture.bounding_box()
+            assert box["width"] > 300 and box["height"] > 150, f"{piece} shows {box}"
+            student.screenshot(f"unrun-{piece.rstrip('(')}", output, align="start")
+    finally:
+        page.close()
 
 
 @pytest.mark.parametrize("walk", WALKS, ids=lambda walk: walk.notebook)

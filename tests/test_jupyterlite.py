@@ -238,5 +238,5 @@ def test_the_core_traces_and_backpropagates_without_threading_or_subprocess():
 def test_drawings_explorers_and_checks_work_where_no_thread_or_process_can_start():
     printed = run_like_pyodide(COURSE)
     assert "upstream × local = downstream: 1 × -4 = -4" in printed  # z into the sum
-    assert ">-12</text>" in printed
+    assert ">−12</text>" in printed
     assert re.search(r"Exercise 1.1 .*: all \d+ checks passed", printed), printed
