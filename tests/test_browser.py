@@ -499,6 +499,11 @@ def test_run_all_on_a_fresh_notebook_reaches_its_last_cell(browser, lab, noteboo
                 .to_be_visible(timeout=60 * SECONDS)
         assert "Error displaying widget" not in (student.panel.text_content() or "")
         student.screenshot(f"{notebook}-last-cell", last)
+        pictured = [i for i, cell in enumerate(student.cells_json)
+                    if any(kind in output.get("data", {}) for output in cell.get("outputs", [])
+                           for kind in ("image/png", "image/svg+xml"))]
+        for index in pictured:  # every figure as the student sees it after Run All
+            student.screenshot(f"{notebook}-figure-cell-{index:02d}", student.cells.nth(index))
     finally:
         page.close()
 
