@@ -216,7 +216,7 @@ print(stepper_view(graph, 1).sentences)
 print(draw(graph).svg)
 answer = {}
 exec(solution_of("1.1"), answer)
-check("1.1", answer["add_multiply_gradients"])
+print(check("1.1", answer["add_multiply_gradients"]))
 """
 
 

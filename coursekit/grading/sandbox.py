@@ -143,9 +143,16 @@ class ControlGroup:
 
 
 def _python_folders() -> list[str]:
-    """The folders this Python and its packages are loaded from, outermost first."""
-    found = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent.parent}
-    found |= {Path(entry) for entry in sys.path if entry and Path(entry).is_dir()}
+    """The folders this Python and its packages are loaded from, outermost first: coursekit's
+    own folder too, which an editable install loads from its checkout (never the checkout
+    itself, which holds the masters)."""
+    import coursekit
+
+    found = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent.parent,
+             Path(coursekit.__file__).resolve().parent}
+    here = Path.cwd().resolve()  # the grader's own scratch folder: not the kernel's business
+    found |= {Path(entry) for entry in sys.path
+              if entry and Path(entry).is_dir() and Path(entry).resolve() != here}
     folders = sorted({str(folder.resolve()) for folder in found})
     return [folder for folder in folders if folder.startswith(_PRIVATE) and folder != "/"]
 
