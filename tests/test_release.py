@@ -237,3 +237,25 @@ def test_release_of_an_unknown_notebook_names_the_known_ones(tmp_path, capsys):
     assert main(["release", "99_nothing", "--out", str(tmp_path)]) == 2
     assert "the notebooks are 00_welcome" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_stub_in_the_student_notebooks_has_one_of_two_wordings():
+    """A function's body raises with one sentence; a value is `...` with one comment. Neither
+    stops a notebook run top to bottom (the checks then say "not answered yet")."""
+    import re
+
+    raising = re.compile(r'raise NotImplementedError\("Exercise [\d.]+: replace this line with '
+                         r'your answer"\)$')
+    blank = re.compile(r"= \.\.\.  # your answer in place of \.\.\.$")
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            exercise_id, role = cell_role(cell)
+            if role != "answer":
+                continue
+            lines = "".join(cell["source"]).splitlines()
+            stubs = [line for line in lines if raising.search(line) or blank.search(line)]
+            assert stubs, f"{path.name}, exercise {exercise_id}: no stub line"
+            assert not any("NotImplementedError" in line and not raising.search(line)
+                           for line in lines), f"{path.name}, exercise {exercise_id}"
+            top_level_raise = [line for line in lines if line.startswith("raise ")]
+            assert not top_level_raise, f"{path.name}, exercise {exercise_id}: {top_level_raise}"
