@@ -54,8 +54,9 @@ def main() -> None:
     copies = parser.parse_args().copies
     cores = os.cpu_count() or 1
     print(f"== grading: {copies} copies of a correct {NOTEBOOK} submission ==")
-    if why_unavailable():
-        print(f"note: {why_unavailable()}; both columns below ran unsandboxed")
+    unsandboxed = why_unavailable()
+    if unsandboxed:
+        print(f"note: {unsandboxed}; both columns below ran unsandboxed")
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         text = json.dumps(correct_submission(scratch / "released"))

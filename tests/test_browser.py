@@ -218,6 +218,13 @@ class Student:
         self.cells = self.panel.locator(".jp-Cell")
         self.shot_count = 0
 
+    def open(self, lab: Lab, workspace: str) -> None:
+        """Open the notebook in a fresh workspace and wait until its cells and kernel are up."""
+        self.page.goto(f"{lab.url}lab/workspaces/{workspace}/tree/{self.notebook}.ipynb"
+                       f"?reset&token={lab.token}")
+        expect(self.cells).to_have_count(len(self.cells_json), timeout=90 * SECONDS)
+        self.page.locator("#jp-main-statusbar").get_by_text(IDLE).wait_for(timeout=90 * SECONDS)
+
     def screenshot(self, what: str, element=None, align: str = "center") -> None:
         """A picture of the page, scrolled so that the element is at the align of the view."""
         if element is not None:
@@ -395,10 +402,7 @@ def test_a_notebook_not_yet_run_shows_each_explorer_as_a_picture(browser, lab, n
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     student = Student(page, notebook, shots)
     try:
-        page.goto(f"{lab.url}lab/workspaces/unrun-{notebook}/tree/{notebook}.ipynb"
-                  f"?reset&token={lab.token}")
-        expect(student.cells).to_have_count(len(student.cells_json), timeout=90 * SECONDS)
-        page.locator("#jp-main-statusbar").get_by_text(IDLE).wait_for(timeout=90 * SECONDS)
+        student.open(lab, f"unrun-{notebook}")
         for piece in EXPLORER_CELLS[notebook]:
             cell = student.cells.nth(student.index_of(piece))
             cell.scroll_into_view_if_needed()
@@ -427,10 +431,7 @@ def test_a_student_runs_the_notebook_moves_its_explorer_and_solves_an_exercise(
     student = Student(page, walk.notebook, shots)
     try:
         opened = time.monotonic()
-        page.goto(f"{lab.url}lab/workspaces/{walk.notebook}/tree/{walk.notebook}.ipynb"
-                  f"?reset&token={lab.token}")
-        expect(student.cells).to_have_count(len(student.cells_json), timeout=90 * SECONDS)
-        page.locator("#jp-main-statusbar").get_by_text(IDLE).wait_for(timeout=90 * SECONDS)
+        student.open(lab, walk.notebook)
         student.screenshot("opened")
 
         student.menu("Edit", "Clear Outputs of All Cells")
@@ -474,10 +475,7 @@ def test_run_all_on_a_fresh_notebook_reaches_its_last_cell(browser, lab, noteboo
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     student = Student(page, notebook, shots)
     try:
-        page.goto(f"{lab.url}lab/workspaces/run-all-{notebook}/tree/{notebook}.ipynb"
-                  f"?reset&token={lab.token}")
-        expect(student.cells).to_have_count(len(student.cells_json), timeout=90 * SECONDS)
-        page.locator("#jp-main-statusbar").get_by_text(IDLE).wait_for(timeout=90 * SECONDS)
+        student.open(lab, f"run-all-{notebook}")
         student.run_all_from_scratch()
         assert student.first_error() is None, f"a cell raised: {student.first_error()}"
         last = student.cells.nth(len(student.cells_json) - 1)
@@ -517,9 +515,7 @@ def test_a_check_shows_passed_failed_and_not_answered_in_light_and_dark(browser,
     answers = {"not-answered": None, "failed": "def slope(a, b, x):\n    return 2.0",
                "passed": solution_of("0.1")}
     try:
-        page.goto(f"{lab.url}lab/workspaces/checks/tree/00_welcome.ipynb?reset&token={lab.token}")
-        expect(student.cells).to_have_count(len(student.cells_json), timeout=90 * SECONDS)
-        page.locator("#jp-main-statusbar").get_by_text(IDLE).wait_for(timeout=90 * SECONDS)
+        student.open(lab, "checks")
         student.run_all_from_scratch()
         (check_index,) = student.cell_indices("0.1", "check")
         output = student.cells.nth(check_index).locator(".jp-OutputArea")

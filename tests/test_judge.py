@@ -70,8 +70,8 @@ def test_named_functions_travel_to_the_kernel_but_never_back():
     from coursekit.stable import sigmoid
 
     assert decode(encode(sigmoid)) is sigmoid
-    assert not callable(decode(encode(sigmoid), functions=False)) or \
-        type(decode(encode(sigmoid), functions=False)).__name__ == "Callee"
+    assert not callable(decode(encode(sigmoid), trusted=False)) or \
+        type(decode(encode(sigmoid), trusted=False)).__name__ == "Callee"
     with pytest.raises(ValueError, match="only coursekit's own functions"):
         decode({"function": "os:system"})
 
@@ -191,7 +191,7 @@ def test_library_objects_reach_the_kernel_and_only_data_comes_back():
     problem = _network_problem(*NETWORKS[0])
     sent = decode(json.loads(json.dumps(encode(list(problem.values())))))
     assert [type(item).__name__ for item in sent[:2]] == ["Sequential", "SoftmaxCrossEntropyLoss"]
-    back = decode(json.loads(json.dumps(encode(problem["model"]))), functions=False)
+    back = decode(json.loads(json.dumps(encode(problem["model"]))), trusted=False)
     assert isinstance(back, Opaque) and back.kind == "Sequential"
 
 

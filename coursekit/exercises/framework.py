@@ -143,28 +143,33 @@ def evaluate(id: str, answer: object) -> Result:
     ex = _lookup(id)
     if _has_blanks(answer):
         return _not_answered(ex, "replace each `...` in its answer cell with your answer")
-    try:
-        cases = ex.cases(answer)
-    except NotAnswered as missing:
-        return _not_answered(ex, str(missing))
-    except NotImplementedError as stub:
-        return _not_answered(ex, _still_a_stub(stub))
-    except Exception as error:  # noqa: BLE001 - e.g. "should be a function, got int"
-        return _failed(ex, f"the answer cannot be checked: {type(error).__name__}: {error}")
+    cases, stop = _attempt(ex, lambda: ex.cases(answer), "the answer cannot be checked:")
+    if stop:
+        return stop
     for number, case in enumerate(cases, start=1):
         where = f"check {number} of {len(cases)}: {case.description}"
-        try:
-            got = case.call()
-        except NotAnswered as missing:
-            return _not_answered(ex, str(missing))
-        except NotImplementedError as stub:
-            return _not_answered(ex, _still_a_stub(stub))
-        except Exception as error:  # noqa: BLE001 - the student's error is the result
-            return _failed(ex, f"{where} raised {type(error).__name__}: {error}", case.hint)
+        got, stop = _attempt(ex, case.call, f"{where} raised", case.hint)
+        if stop:
+            return stop
         problem = difference(got, case.expected, case.tolerance)
         if problem:
             return _failed(ex, f"{where}: {problem}", case.hint)
     return Result(ex.id, ex.name, "passed", f"{ex.name}: all {len(cases)} checks passed")
+
+
+def _attempt(
+    ex: Exercise, call: Callable[[], object], failure: str, hint: str = ""
+) -> tuple[object, Result | None]:
+    """(what `call` returns, None), or (None, the result its exception means): a stub still in
+    place is "not answered", any other error of the answer's a failure headed by `failure`."""
+    try:
+        return call(), None
+    except NotAnswered as missing:
+        return None, _not_answered(ex, str(missing))
+    except NotImplementedError as stub:
+        return None, _not_answered(ex, _still_a_stub(stub))
+    except Exception as error:  # noqa: BLE001 - the student's error is the result
+        return None, _failed(ex, f"{failure} {type(error).__name__}: {error}", hint)
 
 
 def check(id: str, answer: object) -> Result:

@@ -78,18 +78,18 @@ def encode(value: object, depth: int = 0) -> object:
     return {"object": type(value).__name__, "repr": _short_repr(value)}
 
 
-def decode(data: object, functions: bool = True) -> object:
+def decode(data: object, trusted: bool = True) -> object:
     """The value `encode` described; callables become `Callee` markers. Named functions and
-    pickled objects of coursekit's are rebuilt only when `functions` is True, as the kernel does
-    with the grader's arguments: what a kernel sends the grader is read as data only."""
+    pickled objects of coursekit's are rebuilt only from `trusted` data, as the kernel does with
+    the grader's arguments: what a kernel sends the grader is read as data only."""
     if isinstance(data, list):
-        return [decode(item, functions) for item in data]
+        return [decode(item, trusted) for item in data]
     if not isinstance(data, dict):
         return data
     if "tuple" in data:
-        return tuple(decode(item, functions) for item in data["tuple"])
+        return tuple(decode(item, trusted) for item in data["tuple"])
     if "dict" in data:
-        return {str(key): decode(item, functions) for key, item in data["dict"].items()}
+        return {str(key): decode(item, trusted) for key, item in data["dict"].items()}
     if "float" in data:
         return float(data["float"])
     if "array" in data:
@@ -99,9 +99,9 @@ def decode(data: object, functions: bool = True) -> object:
         raw = base64.b64decode(data["array"])
         array = np.frombuffer(raw, dtype=dtype).reshape(data["shape"])
         return array.astype(dtype.newbyteorder("="))
-    if "function" in data and functions:
+    if "function" in data and trusted:
         return _named_function(data["function"])
-    if "pickled" in data and functions:
+    if "pickled" in data and trusted:
         return pickle.loads(base64.b64decode(data["pickled"]))
     if "callable" in data or "function" in data:
         return Callee()

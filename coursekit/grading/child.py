@@ -34,6 +34,7 @@ from ..course import MASTERS_ENV, cell_role, source_text
 from ..exercises.wire import REPLY_MARK
 from .judge import KernelStopped, Verdict, answer_expression, judge, load_hidden_cases
 from .sandbox import ControlGroup, wrap
+from .submissions import writable_text
 
 POLL_SECONDS = 0.2  # how often a running cell's kernel is checked for being alive
 MEMORY_FULL = 0.9  # a kernel past this share of its memory limit has no room left to work in
@@ -193,7 +194,7 @@ class Watcher:
             item.user_properties.append(("stopped", "memory"))
         errors = [out for out in item.test_outputs or () if out.get("output_type") == "error"]
         if errors:
-            item.user_properties.append(("exception", _text(errors[-1].get("ename", ""))))
+            item.user_properties.append(("exception", writable_text(errors[-1].get("ename", ""))))
         exercise_id, role = cell_role(item.cell)
         stopped = any(name == "stopped" for name, _ in item.user_properties)
         if self.judging and role == "check" and not stopped and item.parent.kernel is not None:
@@ -213,7 +214,7 @@ class Watcher:
                 item.user_properties.append(("stopped", stop.reason))
                 item.session.shouldstop = f"the judge stopped: {stop.reason}"
                 return
-        item.user_properties.append(("judge", _text(verdict.as_json())))
+        item.user_properties.append(("judge", writable_text(verdict.as_json())))
 
 
 def _asker(kernel, budget: float):
@@ -266,11 +267,6 @@ def _reply(printed: str) -> dict:
         return {"raised": "NoReply", "message": "the answer sent no readable result back (did it "
                 "replace sys.stdout, or print more than the grader reads?)"}
     return reply
-
-
-def _text(text: str) -> str:
-    """Text that any XML or CSV writer accepts: lone surrogates replaced."""
-    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _pid(kernel) -> int | None:

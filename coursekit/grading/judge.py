@@ -128,7 +128,7 @@ def _stand_in(value: object, expression: str, ask: Ask) -> object:
 def _data(reply: dict, key: str) -> object:
     """reply[key] decoded as data only; a malformed part reads as an Opaque value."""
     try:
-        return decode(reply.get(key), functions=False)
+        return decode(reply.get(key), trusted=False)
     except Exception:  # noqa: BLE001 - whatever the kernel sent, it cannot stop the judge
         return Opaque("unreadable data", "a value the grader could not read")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..course import cell_role, master_path, source_text
 from ..release import student_version
+from .submissions import writable_text
 
 __all__ = ["ExerciseCells", "Master", "Answers", "load_master", "answers_of", "rebuild"]
 
@@ -121,9 +122,9 @@ def answers_of(master: Master, submission: dict) -> Answers:
             if problem:
                 answers.anomalies.setdefault(ex.id, problem)
             else:
-                source = source_text(candidates[0].get("source", ""))
                 # A lone surrogate cannot be written as UTF-8; the rest of the answer still can.
-                answers.sources[answer_id] = source.encode("utf-8", "replace").decode("utf-8")
+                source = source_text(candidates[0].get("source", ""))
+                answers.sources[answer_id] = writable_text(source)
     return answers
 
 

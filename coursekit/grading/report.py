@@ -42,6 +42,7 @@ from pathlib import Path
 
 from ..course import exercise_order
 from .grade import ExerciseResult, Graded
+from .submissions import writable_text
 
 __all__ = ["Row", "COLUMNS", "TOTALS_COLUMNS", "rows_of", "write_gradebook", "read_gradebook",
            "merge_gradebooks", "write_feedback", "feedback_name", "write_totals", "write_summary",
@@ -53,7 +54,6 @@ DUPLICATE = "duplicate"
 ALL = "all"  # the totals row of a student's notebooks; no notebook of the course is named so
 
 _FORMULA = re.compile(r"[=+\-@\t\r\n']| +[=+\-@]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _CONTROL_OR_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _MARKDOWN = re.compile(r"[\\`*\[\]<>#|~&!]|(?<![^\W_])_|_(?![^\W_])")
@@ -92,21 +92,21 @@ def rows_of(graded: Iterable[Graded]) -> list[Row]:
     twins = _duplicates(graded)
     rows = []
     for item in graded:
-        student, path = _text(item.submission.student), item.submission.shown_path
-        notebook = _text(item.notebook)
+        student, path = writable_text(item.submission.student), item.submission.shown_path
+        notebook = writable_text(item.notebook)
         for result in item.results:
-            status, points, message = result.status, result.points, _text(result.message)
+            status, points, message = result.status, result.points, writable_text(result.message)
             if (student, notebook) in twins:
                 message = (f"{DUPLICATE} (this file: {status}, {points:g} of "
                            f"{result.max_points:g}): this student handed in "
                            f"{len(twins[student, notebook])} files for this notebook; keep one, "
                            "delete the others, grade again")
                 status, points = DUPLICATE, 0.0
-            rows.append(Row(student, notebook, _text(result.exercise), points,
+            rows.append(Row(student, notebook, writable_text(result.exercise), points,
                             result.max_points, status, _short(message), path))
         if not item.results:
-            rows.append(Row(student, notebook, "", 0.0, 0.0, "error", _short(_text(item.error)),
-                            path))
+            error = _short(writable_text(item.error))
+            rows.append(Row(student, notebook, "", 0.0, 0.0, "error", error, path))
     return sorted(rows, key=lambda row: row.key)
 
 
@@ -199,7 +199,7 @@ def write_feedback(graded: Iterable[Graded], folder: Path) -> list[Path]:
     twins = _duplicates(graded)
     by_student: dict[str, list[Graded]] = defaultdict(list)
     for item in graded:
-        by_student[_text(item.submission.student)].append(item)
+        by_student[writable_text(item.submission.student)].append(item)
     folder.mkdir(parents=True, exist_ok=True)
     written, taken = [], set()
     for student, items in sorted(by_student.items()):
@@ -208,8 +208,8 @@ def write_feedback(graded: Iterable[Graded], folder: Path) -> list[Path]:
             name = f"{_readable(student)}~{_hash(student)}.md"
         taken.add(name)
         parts = [f"# Feedback for {_inline(student)}\n"]
-        for item in sorted(items, key=lambda item: (_text(item.notebook), item.submission)):
-            copies = len(twins.get((student, _text(item.notebook)), ()))
+        for item in sorted(items, key=lambda item: (writable_text(item.notebook), item.submission)):
+            copies = len(twins.get((student, writable_text(item.notebook)), ()))
             parts.append(_notebook_feedback(item, copies))
         path = folder / name
         _write_new(path, "\n".join(parts))
@@ -286,7 +286,7 @@ def _duplicates(graded: list[Graded]) -> dict[tuple[str, str], list[Graded]]:
     files: dict[tuple[str, str], list[Graded]] = defaultdict(list)
     for item in graded:
         if not item.error:
-            files[_text(item.submission.student), _text(item.notebook)].append(item)
+            files[writable_text(item.submission.student), writable_text(item.notebook)].append(item)
     return {key: items for key, items in files.items() if len(items) > 1}
 
 
@@ -313,7 +313,7 @@ def _fenced(message: str) -> str:
     """A message as a code block it cannot break out of: the fence is longer than any run of
     backticks in it. Fence and lines are indented two spaces (which markdown takes away again),
     so even read as plain text no line of the message looks like the feedback's own."""
-    text = _text(message)
+    text = writable_text(message)
     if len(text) > LONG_MESSAGE:
         text = f"{text[:LONG_MESSAGE]}\n… ({len(text) - LONG_MESSAGE} more characters)"
     text = _CONTROL.sub(_escape, text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -331,7 +331,7 @@ def _inline(text: str) -> str:
 
 def _shown(text: str) -> str:
     """Text for a person to read on one line: no lone surrogates, control characters escaped."""
-    return _CONTROL_OR_LINE.sub(_escape, _text(text))
+    return _CONTROL_OR_LINE.sub(_escape, writable_text(text))
 
 
 def _escape(match: re.Match) -> str:
@@ -351,7 +351,7 @@ def _hash(student: str) -> str:
 
 def _cell(text: str) -> str:
     """A text cell no spreadsheet reads as a formula (`_uncell` undoes it)."""
-    text = _text(text)
+    text = writable_text(text)
     return "'" + text if _FORMULA.match(text) else text
 
 
@@ -372,11 +372,6 @@ def _write_new(path: Path, text: str) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     with open(os.open(path, flags, 0o644), "w", encoding="utf-8") as file:
         file.write(text)
-
-
-def _text(text: str) -> str:
-    """Text that can be written as UTF-8: lone surrogates become U+FFFD."""
-    return _SURROGATES.sub("\ufffd", str(text))
 
 
 def _short(message: str) -> str:

@@ -76,18 +76,16 @@ class Run:
 def run_notebook(
     notebook: Path | str,
     limits: Limits = DEFAULT_LIMITS,
-    sanitize: Sequence[tuple[str, str]] = (),
     sandboxed: bool = False,
     hidden: Sequence[Path] = (),
     judged: bool = False,
 ) -> Run:
     """Run `notebook` with nbval in a fresh kernel of this Python, within `limits`.
 
-    The kernel's working directory is the notebook's folder; `sanitize` holds (regex, replacement)
-    pairs applied to outputs before they are compared with the stored ones. `sandboxed` runs the
-    kernel in the sandbox (sandbox.py), with the notebook's folder as its only writable one and
-    the folders in `hidden` out of its sight. `judged` runs the judge after each check cell
-    (judge.py), as grading does.
+    The kernel's working directory is the notebook's folder. `sandboxed` runs the kernel in the
+    sandbox (sandbox.py), with the notebook's folder as its only writable one and the folders in
+    `hidden` out of its sight. `judged` runs the judge after each check cell (judge.py), as
+    grading does.
     """
     notebook = Path(notebook).resolve()
     with tempfile.TemporaryDirectory(prefix="coursekit-run-") as scratch:
@@ -114,13 +112,6 @@ def run_notebook(
             options += [f"--hide={folder}" for folder in _hidden(hidden)]
             options += ["--cgroup", group.name] if group else []
             command[3:3] = options
-        if sanitize:
-            patterns = scratch / "sanitize.cfg"
-            patterns.write_text(
-                "".join(f"regex: {regex}\nreplace: {replace}\n" for regex, replace in sanitize),
-                encoding="utf-8",
-            )
-            command.append(f"--nbval-sanitize-with={patterns}")
         try:
             with open(scratch / "console.txt", "wb") as console:
                 child = subprocess.Popen(

@@ -41,7 +41,7 @@ from pathlib import Path
 from ..course import masters, notebook_of
 
 __all__ = ["Submission", "SubmissionError", "find_submissions", "in_shard", "read_submission",
-           "MAX_BYTES", "printable_path"]
+           "MAX_BYTES", "printable_path", "writable_text"]
 
 MAX_BYTES = 50 * 2**20  # far above any notebook of this course, even with all its figures
 
@@ -161,7 +161,7 @@ def _json_of(data: bytes) -> object:
 
 def printable_path(path: Path | str) -> str:
     """A path as text: bytes that are not UTF-8 become U+FFFD, so it can be written anywhere."""
-    return _text(os.fspath(path))
+    return writable_text(os.fspath(path))
 
 
 def _read_bytes(path: Path, max_bytes: int, identity: tuple[int, int] | None) -> bytes:
@@ -245,16 +245,16 @@ def _found(root: Path, path: Path, problem: str, folder: bool = False) -> Submis
     if len(parts) > 1 or (folder and parts):  # in (or being) a student's folder
         student = parts[0]
         if named and named != student and not problem:
-            problem = (f"the file name names the student {_text(named)!r} but the file is in the "
-                       f"folder of {_text(student)!r}; move it to its student's folder, or take "
-                       "the other name out of its file name")
+            problem = (f"the file name names the student {writable_text(named)!r} but the file "
+                       f"is in the folder of {writable_text(student)!r}; move it to its "
+                       "student's folder, or take the other name out of its file name")
     else:  # a file directly in the given folder (or that folder itself)
         student = named or ""
         if not named and not problem:
             problem = ("whose file this is cannot be told: a file directly in a folder given to "
                        "the grader must be named student__notebook.ipynb; or give the grader "
                        "the folder that holds the students' folders")
-    return Submission(_text(student), path, problem or _unreadable_name(parts))
+    return Submission(writable_text(student), path, problem or _unreadable_name(parts))
 
 
 def _given_file(path: Path) -> Submission:
@@ -263,8 +263,8 @@ def _given_file(path: Path) -> Submission:
     student = _named_student(path.name) or Path(os.path.abspath(path)).parent.name
     info = os.lstat(path)
     problem = "" if stat.S_ISREG(info.st_mode) else _not_regular(info.st_mode)
-    return Submission(_text(student), path, problem or _unreadable_name((student, path.name)),
-                      (info.st_dev, info.st_ino))
+    problem = problem or _unreadable_name((student, path.name))
+    return Submission(writable_text(student), path, problem, (info.st_dev, info.st_ino))
 
 
 def _unlisted(root: Path, folder: Path, error: OSError) -> Submission:
@@ -277,7 +277,7 @@ def _unlisted(root: Path, folder: Path, error: OSError) -> Submission:
 def _unreadable_name(parts: Iterable[str]) -> str:
     """Why names cannot be written down faithfully, or "" when they can."""
     for part in parts:
-        text = _text(part)
+        text = writable_text(part)
         if text != part or _CONTROL.search(text):
             return (f"the name {text!r} is not plain text (bytes that are not UTF-8, or control "
                     "characters); rename it with letters, digits and dashes, and grade again")
@@ -290,9 +290,10 @@ def _named_student(file_name: str) -> str | None:
     return prefix if found and prefix else None
 
 
-def _text(name: str) -> str:
-    """A file system name as text: each undecodable byte (a lone surrogate) becomes U+FFFD."""
-    return _SURROGATES.sub("\ufffd", name)
+def writable_text(text: str) -> str:
+    """Text that any UTF-8 writer (a CSV, XML, a notebook) accepts: each lone surrogate (an
+    undecodable byte of a file name, or a "\\ud800" in a student's code) becomes U+FFFD."""
+    return _SURROGATES.sub("\ufffd", str(text))
 
 
 def _guessed_notebook(path: Path) -> str:
