@@ -74,6 +74,16 @@ RIGHT_AND_WRONG = {
             (lambda depth: f"{0.2 ** (depth - 1):.1e}", "should return a number"),
         ],
     ),
+    "4.4": (
+        1.0,
+        [
+            (0.2**9, "times too small"),  # the sigmoid's factor per layer, kept for tanh
+            (0.25**9, "times too small"),  # the sigmoid's bound
+            (-1.0, "not positive"),
+            (100.0, "times too large"),
+            ("1", "a prediction should be a number"),
+        ],
+    ),
 }
 
 test_table_covers_the_notebook, test_right_answer_passes, test_wrong_answer_fails = exercise_tests(
@@ -130,3 +140,8 @@ def test_a_dead_first_layer_gets_exactly_no_gradient(seed):
     problem = _network_problem(seed, (2, 6, 6, 3), *NETWORKS[-1][2:])
     norms = weight_gradient_norms(**problem)
     assert norms[0] == 0.0 and norms[1] == 0.0 and norms[2] > 0.0
+
+
+@pytest.mark.parametrize("per_layer", [0.8, 0.9, 1.0, 1.1])
+def test_a_factor_near_one_per_tanh_layer_predicts_the_explorers_ratio(per_layer):
+    assert_passes("4.4", per_layer**9)

@@ -68,6 +68,14 @@ RIGHT_AND_WRONG = {
         ],
     ),
     "5.3": (
+        0.0,
+        [
+            (32.0, "0.05"),  # the ReLU's share at this rate: a leaky unit is not dead by the count
+            (100, "too large"),
+            ("0", "a prediction should be a number"),
+        ],
+    ),
+    "5.4": (
         0.3,
         [
             (0.0, "with α = 0 (a ReLU) or a tiny α nothing moves"),

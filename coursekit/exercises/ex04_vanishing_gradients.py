@@ -26,16 +26,20 @@ from ..nn import (
     Tanh,
 )
 from .framework import Case, exercise
+from .prediction import CLOSE, close_enough, prediction
 
 GRID = np.linspace(-10.0, 10.0, 200_001)  # z in steps of 0.0001
 RATIO_DEPTHS = (3, 6, 10, 15, 20)
 RATIO_SEEDS = (0, 1, 2)  # one network's ratio is noisy: compare with the geometric mean of three
 RATIO_FACTOR = 30  # a prediction passes within a factor of 30 of the measured ratio
-CLOSE = f"within a factor of {RATIO_FACTOR} of the measured ratio"
 # The sigmoid's slope alone bounds the ratio by (1/4)^(depth − 1), the case of every unit at z = 0.
 # The measurement lies about eleven times below that bound at depth 20, so a prediction must be
 # below half of it there: the bare bound is not a prediction from the measurement.
 BOUND_DEPTH = 20
+# 4.4: the explorer's ratio to predict before looking (depth, activation, initialization), and
+# the factor a prediction may be off by: reasoning about tanh's slope lands well within it.
+TANH_SETTING = (10, "tanh", "xavier")
+TANH_FACTOR = 10
 BELOW_BOUND = "below half the slope's bound"
 
 
@@ -199,15 +203,6 @@ def _below_bound(predicted: object, depth: int) -> str:
     )
 
 
-def _verdict(predicted: object, measured: float) -> str:
-    """CLOSE, or how far the prediction is from the measurement and in which direction."""
-    factor = _ratio(predicted) / measured
-    if 1 / RATIO_FACTOR <= factor <= RATIO_FACTOR:
-        return CLOSE
-    size, direction = (factor, "too large") if factor > 1 else (1 / factor, "too small")
-    return f"{float(predicted):.2g}, {size:.2g} times {direction} (measured: {measured:.2g})"
-
-
 @exercise(
     "4.3",
     "predicting the ratio at any depth",
@@ -235,7 +230,8 @@ def _predicted_ratio(predicted_ratio):
     return [
         Case(
             f"predicted_ratio({depth}) against the {depth}-layer sigmoid networks (Xavier)",
-            lambda depth=depth: _verdict(predicted_ratio(depth), _measured_ratio(depth)),
+            lambda depth=depth: close_enough(_ratio(predicted_ratio(depth)),
+                                             _measured_ratio(depth), factor=RATIO_FACTOR),
             CLOSE,
             hint,
         )
@@ -249,3 +245,36 @@ def _predicted_ratio(predicted_ratio):
             bound_hint,
         )
     ]
+
+
+def _explorer_ratio(depth: int, activation: str, init: str) -> float:
+    """The ratio the vanishing-gradient explorer shows in its title at initialization (seed 0)."""
+    from ..explorers.vanishing import layer_gradient_norms
+
+    norms = layer_gradient_norms(depth, activation, init)
+    return float(norms[0] / norms[-1])
+
+
+@exercise(
+    "4.4",
+    "predict: ten tanh layers",
+    points=1,
+    hints=(
+        "Through each sigmoid layer the gradient lost a factor of about 0.2: the slope, at most "
+        "1/4, times the weights' effect. What is tanh's slope at z = 0, where Xavier weights "
+        "keep the units?",
+        "tanh′(0) = 1, four times the sigmoid's best, and Xavier weights are scaled to keep the "
+        "signal's size: the factor per layer is close to 1, so the ratio is close to 1 too.",
+    ),
+)
+def _tanh_prediction(tanh_ratio):
+    depth, activation, init = TANH_SETTING
+    return prediction(
+        tanh_ratio,
+        "tanh_ratio",
+        lambda: _explorer_ratio(depth, activation, init),
+        f"the explorer's layer 1 ÷ layer {depth} for {depth} tanh layers with Xavier weights",
+        factor=TANH_FACTOR,
+        hint="the sigmoid's factor per layer came from its slope of at most 1/4; tanh's slope "
+             "at 0 is 1: redo the reasoning with that",
+    )

@@ -1,10 +1,13 @@
-"""Notebook 05: counting dead ReLU units, the leaky ReLU gate, and reviving a dying network.
+"""Notebook 05: counting dead ReLU units, the leaky ReLU gate, a prediction on the dead-ReLU
+explorer, and reviving a dying network.
 
 The expected answers come from the library: 5.1 from `dead_fraction` of a `ReLU` layer's output,
-5.2 from the `LeakyReLU` layer's forward and backward pass, 5.3 from training the notebook's
-network (`spiral_network`, `train_on_spiral`) from the bad start, every hidden bias at −1, with
-the chosen α. A ReLU (α = 0, or a tiny α such as 1e-12) learns nothing from there, and the
-lectures' α = 0.01 revives its units too slowly: only an α that brings the network back passes.
+5.2 from the `LeakyReLU` layer's forward and backward pass, 5.3 from the explorer's own
+training run (`dead_relu_run`, imported only when 5.3 is checked, as it loads ipywidgets), 5.4
+from training the notebook's network (`spiral_network`, `train_on_spiral`) from the bad start,
+every hidden bias at −1, with the chosen α. A ReLU (α = 0, or a tiny α such as 1e-12) learns
+nothing from there, and the lectures' α = 0.01 revives its units too slowly: only an α that
+brings the network back passes.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ..nn import Layer, LeakyReLU, Linear, ReLU, Sequential, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import fit
 from .framework import Case, calls, exercise
+from .prediction import prediction
 
 __all__ = ["spiral_network", "train_on_spiral", "hidden_layers", "EPOCHS"]
 
@@ -31,6 +35,10 @@ BAD_BIAS = -1.0  # the bad start of the notebook: most units inactive on every p
 REVIVAL_SEEDS = (0, 1, 2)
 REVIVAL_ACCURACY = 0.9
 REVIVED = f"training accuracy at least {REVIVAL_ACCURACY:g}"
+# 5.3: the explorer's setting to predict (learning rate, initial bias, α), and how many percentage
+# points a prediction of the dead units may be off by.
+LEAKY_SETTING = (5.0, 0.0, 0.05)
+LEAKY_WITHIN = 2.0
 
 
 def spiral_network(activation: Callable[[], Layer], bias: float = 0.0, seed: int = 0) -> Sequential:
@@ -202,6 +210,38 @@ def _revival(alpha: float, seed: int) -> str:
     )
 
 
+def _dead_percent(lr: float, bias: float, alpha: float) -> float:
+    """The explorer's "% of the units end dead" for these settings."""
+    from ..explorers.dead_relu import dead_relu_run
+
+    return 100 * float(dead_relu_run(lr, bias, alpha).dead[-1])
+
+
+@exercise(
+    "5.3",
+    "predict: dead leaky units",
+    points=1,
+    hints=(
+        "The explorer counts a unit as dead when it outputs exactly 0 for every one of the 300 "
+        "points. What does a leaky unit output where z < 0?",
+        "A leaky unit outputs αz, which is 0 only at z = 0 exactly: however far a step throws it, "
+        "it is not dead by this count.",
+    ),
+)
+def _leaky_prediction(leaky_dead_percent):
+    lr, bias, alpha = LEAKY_SETTING
+    return prediction(
+        leaky_dead_percent,
+        "leaky_dead_percent",
+        lambda: _dead_percent(lr, bias, alpha),
+        f"the explorer's percentage of dead units after training at learning rate {lr:g} with "
+        f"α = {alpha:g}",
+        within=LEAKY_WITHIN,
+        hint="a dead unit outputs 0 for every point; a leaky unit outputs αz, not 0, where z < 0. "
+             "The percentage is of the 50 hidden units, from 0 to 100",
+    )
+
+
 def _slope(alpha: object) -> float:
     """The answer as the leaky ReLU's slope α, or an error that says what it should be."""
     if isinstance(alpha, bool) or not isinstance(alpha, Real):
@@ -215,7 +255,7 @@ def _slope(alpha: object) -> float:
 
 
 @exercise(
-    "5.3",
+    "5.4",
     "reviving a dying network",
     points=2,
     hints=(

@@ -154,7 +154,8 @@ def evaluate(id: str, answer: object) -> Result:
         problem = difference(got, case.expected, case.tolerance)
         if problem:
             return _failed(ex, f"{where}: {problem}", case.hint)
-    return Result(ex.id, ex.name, "passed", f"{ex.name}: all {len(cases)} checks passed")
+    passed = "its one check passed" if len(cases) == 1 else f"all {len(cases)} checks passed"
+    return Result(ex.id, ex.name, "passed", f"{ex.name}: {passed}")
 
 
 def _attempt(
