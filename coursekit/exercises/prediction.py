@@ -20,7 +20,7 @@ CLOSE = "close enough"
 
 def close_enough(predicted: object, measured: float, *, within: float | None = None,
                  factor: float | None = None) -> str:
-    """"close enough", or how far the prediction is from the measurement and which way."""
+    """CLOSE, or how far the prediction is from the measurement and which way."""
     if isinstance(predicted, bool) or not isinstance(predicted, Real):
         raise TypeError(f"a prediction should be a number, got {type(predicted).__name__} "
                         f"{predicted!r}")
