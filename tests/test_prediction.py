@@ -1,4 +1,4 @@
-"""Predictions are judged by closeness: within a distance or a factor, and say which way they miss."""
+"""Predictions are judged by closeness, within a distance or a factor; a miss says which way."""
 
 import pytest
 from hypothesis import given
