@@ -3,7 +3,11 @@
 import numpy as np
 from exercise_cases import assert_fails_helpfully, assert_passes, exercise_tests, mistaken
 
-from coursekit.exercises.ex03_network_by_hand import _network_problem
+from coursekit.exercises.ex03_network_by_hand import (
+    _network_problem,
+    reference_softmax_loss,
+    reference_two_layer_backward,
+)
 from coursekit.nn import SoftmaxCrossEntropyLoss, init
 
 # ----- 3.1: the softmax classifier's loss and gradients, written as a student would
@@ -96,6 +100,18 @@ def train_two_layer(X, y, hidden_size=100, learning_rate=1.0, reg=1e-3, steps=10
     return None if mistake == "nothing returned" else params
 
 
+# ----- 3.4: the gradients of f(W, x) = ‖Wx‖²
+
+
+def norm_squared_gradients(W, x, mistake=None):
+    grad_q = 2 * (W @ x)
+    if mistake == "no factor 2":
+        grad_q = W @ x
+    dW = np.outer(x, grad_q) if mistake == "outer product swapped" else np.outer(grad_q, x)
+    dx = W @ grad_q if mistake == "no transpose" else W.T @ grad_q
+    return {"W": dW, "x": dx} if mistake == "a dict" else (dW, dx)
+
+
 RIGHT_AND_WRONG = {
     "3.1": (
         softmax_loss,
@@ -131,6 +147,15 @@ RIGHT_AND_WRONG = {
             (mistaken(train_two_layer, "nothing returned", steps=1), "should return the params"),
         ],
     ),
+    "3.4": (
+        norm_squared_gradients,
+        [
+            (mistaken(norm_squared_gradients, "no factor 2"), "expected 0.088, got 0.044"),
+            (mistaken(norm_squared_gradients, "no transpose"), "dx = Wᵀ · 2q, shaped like x"),
+            (mistaken(norm_squared_gradients, "outer product swapped"), "np.outer(2q, x)"),
+            (mistaken(norm_squared_gradients, "a dict"), "expected a tuple of 2 values"),
+        ],
+    ),
 }
 
 
@@ -161,3 +186,9 @@ def test_the_backward_checks_compare_with_central_differences_not_with_a_formula
 def test_answers_are_called_positionally_so_their_parameter_names_are_free():
     assert_passes("3.1", lambda weights, bias, inputs, labels, strength: softmax_loss(
         weights, bias, inputs, labels, strength))
+
+
+def test_the_library_answers_the_notebook_falls_back_on_pass_the_checks():
+    assert_passes("3.1", reference_softmax_loss)
+    assert_passes("3.2", reference_two_layer_backward)
+

@@ -1,10 +1,13 @@
 """Notebook 03: the softmax classifier's loss and gradients, a two-layer network's backward pass,
-and the training loop that makes it separate the spiral.
+the training loop that makes it separate the spiral, and the gradients of f(W, x) = ‖Wx‖².
 
 The expected answers come from the library: 3.1 from `Linear`'s backward pass with
 `SoftmaxCrossEntropyLoss` and `l2_penalty`; 3.2 from central differences of the whole network's
 loss (a gradient check, so only true gradients pass); 3.3 from the accuracy the trained network
-reaches on spirals, one of them not seen in the notebook.
+reaches on spirals, one of them not seen in the notebook; 3.4 from `Tensor`'s backward pass.
+
+`reference_softmax_loss` and `reference_two_layer_backward` are the library's answers to 3.1 and
+3.2: the notebook's later cells use them until the student's own functions pass their checks.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import numpy as np
 from ..data import spiral
 from ..gradcheck import numerical_gradient
 from ..nn import Linear, ReLU, Sequential, SoftmaxCrossEntropyLoss, l2_penalty
+from ..tensor import Tensor
 from ..train import accuracy
-from .framework import Case, entry, exercise
+from .framework import Case, calls, entry, exercise
 
 # Our names for the two-layer network's parameters, and the names Sequential gives them.
 LIBRARY_NAMES = {"W1": "0.W", "b1": "0.b", "W2": "2.W", "b2": "2.b"}
@@ -32,7 +36,11 @@ def _linear(W: np.ndarray, b: np.ndarray) -> Linear:
     return layer
 
 
-def _softmax_loss_reference(W, b, X, y, reg):
+def reference_softmax_loss(
+    W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """The library's answer to 3.1: (loss, dW (D, C), db (C,)) for W (D, C), b (C,), X (N, D),
+    y (N,), with the L2 penalty ½·reg·ΣW² on W only."""
     layer, criterion = _linear(W, b), SoftmaxCrossEntropyLoss()
     data_loss = criterion.forward(layer.forward(X), y)
     layer.backward(criterion.backward())
@@ -97,7 +105,7 @@ def _softmax_loss(softmax_loss):
             Case(
                 f"softmax_loss on {what}",
                 lambda args=args: softmax_loss(*_copies(args).values()),
-                _softmax_loss_reference(**args),
+                reference_softmax_loss(**args),
                 hint,
             )
         )
@@ -109,6 +117,23 @@ def _network(params: dict) -> Sequential:
     return Sequential(
         _linear(params["W1"], params["b1"]), ReLU(), _linear(params["W2"], params["b2"])
     )
+
+
+def reference_two_layer_backward(
+    params: dict, X: np.ndarray, hidden: np.ndarray, dscores: np.ndarray, reg: float
+) -> dict:
+    """The library's answer to 3.2: the gradients of the two-layer network, by the names of
+    params (W1 (D, H), b1, W2 (H, C), b2), from its layers' own backward passes.
+
+    The layers run their forward pass again on X (N, D), so `hidden` is not needed; dscores
+    (N, C) is d(loss)/d(scores); the penalty ½·reg·(ΣW1² + ΣW2²) adds reg·W to each weight.
+    """
+    model = _network(params)
+    model.forward(X)
+    model.backward(dscores, input_grad=False)
+    grads = model.gradients()
+    return {ours: grads[theirs] + (reg * params[ours] if ours.startswith("W") else 0.0)
+            for ours, theirs in LIBRARY_NAMES.items()}
 
 
 def _network_problem(seed, examples, features, hidden, classes, reg):
@@ -266,3 +291,40 @@ def _train_spiral(train_two_layer):
             )
         )
     return cases
+
+
+def _norm_squared_reference(W, x):
+    W, x = Tensor(W, requires_grad=True), Tensor(x, requires_grad=True)
+    ((W @ x) ** 2).sum().backward()
+    return (W.grad, x.grad)
+
+
+@exercise(
+    "3.4",
+    "gradients of f(W, x) = ‖Wx‖²",
+    points=2,
+    hints=(
+        "Forward first: q = W @ x and f = Σ q². The upstream gradient of q is ∂f/∂q = 2q, "
+        "shaped like q.",
+        "∂f/∂W has the shape of W, (m, n). From 2q (m,) and x (n,) only the outer product "
+        "makes an (m, n) matrix: np.outer(2 * q, x).",
+        "∂f/∂x has the shape of x, (n,). From W (m, n) and 2q (m,) only Wᵀ · 2q makes (n,): "
+        "W.T @ (2 * q).",
+    ),
+)
+def _norm_squared_gradients(norm_squared_gradients):
+    rng = np.random.default_rng(3)
+    arguments = [
+        dict(W=np.array([[0.1, 0.5], [-0.3, 0.8]]), x=np.array([0.2, 0.4])),  # the worked one
+        dict(W=rng.standard_normal((3, 2)).round(2), x=rng.standard_normal(2).round(2)),
+        dict(W=rng.standard_normal((2, 4)).round(2), x=rng.standard_normal(4).round(2)),
+        dict(W=rng.standard_normal((1, 3)).round(2), x=rng.standard_normal(3).round(2)),
+    ]
+    return calls(
+        norm_squared_gradients,
+        "norm_squared_gradients",
+        arguments,
+        _norm_squared_reference,
+        "return (dW, dx) with q = W @ x: dW = np.outer(2q, x), shaped like W; "
+        "dx = Wᵀ · 2q, shaped like x. A gradient has the shape of what it is the gradient of",
+    )
