@@ -27,10 +27,11 @@ so colour is never the only cue.
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from .trace import Graph, Node, Step, format_number
 
@@ -62,14 +63,30 @@ _HYPHEN_BEFORE_NUMBER = re.compile(r"-(?=[\d.]|inf)")
 _AUTOMATIC_NAME = re.compile(r"t\d+")
 
 
+def svg_picture(svg: str, description: str) -> dict[str, str]:
+    """An SVG drawing as an HTML image: {"text/html": an <img> holding it as a data URL}.
+
+    JupyterLab draws an output's image/svg+xml only in a notebook the reader trusts, and a
+    notebook downloaded or opened for the first time is not trusted; it does draw an <img> in
+    HTML output, however the notebook came.
+    """
+    source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return {"text/html": f"<img src={quoteattr(source)} alt={quoteattr(description)}/>"}
+
+
 class SVG:
-    """A drawing as SVG text: Jupyter shows it as a picture, `.svg` or str() gives the text."""
+    """A drawing as SVG text: Jupyter shows it as a picture, `.svg` or str() gives the text.
 
-    def __init__(self, svg: str) -> None:
+    Its output holds the SVG itself, for viewers that draw it, and the same picture as an HTML
+    image, which JupyterLab shows even in a notebook it does not trust (one not yet run here).
+    """
+
+    def __init__(self, svg: str, description: str = "a computational graph") -> None:
         self.svg = svg
+        self.description = description
 
-    def _repr_svg_(self) -> str:
-        return self.svg
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
+        return {"image/svg+xml": self.svg, **svg_picture(self.svg, self.description)}
 
     def __str__(self) -> str:
         return self.svg
@@ -109,7 +126,8 @@ def draw(g: Graph, upto: int | None = None, palette: str = "colour-blind",
                 f"so upto goes from 0 (only the output's gradient) to {len(steps)}"
             )
     layout = _Layout(g, steps, upto)
-    return SVG(_render(g, layout, PALETTES[palette], steps, upto, canvas))
+    return SVG(_render(g, layout, PALETTES[palette], steps, upto, canvas),
+               f"the computational graph of {g.name}({', '.join(g.inputs)})")
 
 
 # ----- what is written where: labels and their sizes

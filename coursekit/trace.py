@@ -201,10 +201,10 @@ class Graph:
     def __str__(self) -> str:
         return self.text()
 
-    def _repr_svg_(self) -> str:
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
         from .draw import draw  # the drawing code loads only when a notebook shows a graph
 
-        return draw(self).svg
+        return draw(self)._repr_mimebundle_()
 
     def __repr__(self) -> str:
         operations = sum(node.kind == "op" for node in self.nodes)

@@ -437,7 +437,7 @@ def test_a_student_runs_the_notebook_moves_its_explorer_and_solves_an_exercise(
         student.menu("Edit", "Clear Outputs of All Cells")
         expect(student.panel.locator(".jp-OutputArea-output")).to_have_count(0)
         student.menu("Run", "Run All Cells")
-        drawing = student.panel.locator(".jp-RenderedSVG img, .jp-RenderedImage img").first
+        drawing = student.panel.locator(".jp-OutputArea-output img").first
         drawing.wait_for(state="visible", timeout=180 * SECONDS)
         drawn = time.monotonic()
         line = (f"{walk.notebook}: first figure drawn {drawn - lab.started:.1f} s after "

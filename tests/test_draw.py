@@ -1,5 +1,6 @@
 """Drawing traced graphs: the lectures' pictures, every label readable, nothing overlapping."""
 
+import base64
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -414,10 +415,23 @@ def test_svg_is_titled_sized_and_shown_by_jupyter():
     _, _, view_width, view_height = (float(v) for v in root.get("viewBox").split())
     assert (width, height) == pytest.approx((SCALE * view_width, SCALE * view_height), abs=0.1)
     assert width > 0 and height > 0
-    assert picture._repr_svg_() == str(picture) == picture.svg
+    assert picture._repr_mimebundle_()["image/svg+xml"] == str(picture) == picture.svg
     background = root.find(SVG_NS + "rect")
     assert background.get("fill") == "#FFFFFF"
     assert float(background.get("width")) == view_width
+
+
+@pytest.mark.parametrize("shown", [lambda g: draw(g, upto=2), lambda g: g],
+                         ids=["a drawing", "a traced graph"])
+def test_a_drawing_is_also_an_html_image_that_an_untrusted_notebook_shows(shown):
+    """JupyterLab draws image/svg+xml only in a trusted notebook; an <img> in HTML always."""
+    graph = lecture_2()
+    bundle = shown(graph)._repr_mimebundle_()
+    image = ET.fromstring(bundle["text/html"])
+    header, data = image.get("src").split(",")
+    assert image.tag == "img" and header == "data:image/svg+xml;base64"
+    assert base64.b64decode(data).decode("utf-8") == bundle["image/svg+xml"]
+    assert image.get("alt") == "the computational graph of logistic(w0, x0, w1, x1, b)"
 
 
 def test_the_same_graph_gives_the_same_bytes_with_tidy_coordinates():

@@ -15,7 +15,6 @@ import base64
 import io
 import math
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from xml.sax.saxutils import quoteattr
 
 import ipywidgets as widgets
 import matplotlib
@@ -176,17 +175,6 @@ def png_picture(image: widgets.Image) -> dict[str, str]:
     buffer = io.BytesIO()
     opaque.quantize(colors=PICTURE_COLOURS).save(buffer, format="png", optimize=True)
     return {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii")}
-
-
-def svg_picture(svg: str, description: str) -> dict[str, str]:
-    """An SVG drawing as an HTML image: {"text/html": an <img> holding it as a data URL}.
-
-    JupyterLab draws an output's image/svg+xml only in a notebook the reader trusts, and a
-    notebook downloaded or opened for the first time is not trusted; it does draw an <img> in
-    HTML output, however the notebook came.
-    """
-    source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return {"text/html": f"<img src={quoteattr(source)} alt={quoteattr(description)}/>"}
 
 
 def widgets_in(explorer: widgets.Widget) -> Iterator[widgets.Widget]:

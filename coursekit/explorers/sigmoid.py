@@ -16,11 +16,11 @@ from xml.sax.saxutils import escape
 
 import ipywidgets as widgets
 
-from coursekit.draw import SCALE, draw, with_minus_signs
+from coursekit.draw import SCALE, draw, svg_picture, with_minus_signs
 from coursekit.engine import Value
 from coursekit.trace import format_number, trace
 
-from ._render import Explorer, svg_picture
+from ._render import Explorer
 
 __all__ = ["SigmoidView", "sigmoid_view", "sigmoid_playground"]
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
-from coursekit.draw import draw
+from coursekit.draw import draw, svg_picture
 from coursekit.trace import Graph
 
-from ._render import Explorer, svg_picture
+from ._render import Explorer
 
 __all__ = ["StepperView", "stepper_view", "backward_stepper"]
 
