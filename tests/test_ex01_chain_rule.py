@@ -1,6 +1,11 @@
 """Notebook 01's exercises: right answers pass, typical wrong answers fail with a hint."""
 
-from exercise_cases import exercise_tests
+import pytest
+from exercise_cases import assert_passes, exercise_tests
+
+from coursekit import trace
+from coursekit.exercises.ex01_chain_rule import STEPPER_POINT, product_and_max, stepper_total
+from coursekit.explorers import stepper_view
 
 RIGHT_AND_WRONG = {
     "1.1": (
@@ -49,9 +54,30 @@ RIGHT_AND_WRONG = {
             (lambda x, y: x * y + x, "expected a tuple"),
         ],
     ),
+    "1.6": (
+        4.0,
+        [
+            (5.0, "1 too large"),  # y + 1, as if the max gate routed to x as in exercise 1.5
+            (1.0, "3 too small"),  # the max gate's share alone
+            (2.0, "too small"),  # x itself: the multiply gate swaps
+            ("4", "a prediction should be a number"),
+        ],
+    ),
 }
 
 
 test_table_covers_the_notebook, test_right_answer_passes, test_wrong_answer_fails = exercise_tests(
     RIGHT_AND_WRONG, notebook=1
 )
+
+
+def test_the_prediction_is_measured_from_the_steps_the_stepper_draws():
+    g = trace(product_and_max, **STEPPER_POINT).backward()
+    last = stepper_view(g, len(g.steps()))
+    assert last.step == last.steps == 3
+    assert stepper_total(product_and_max, STEPPER_POINT, "x") == g.grads["x"] == 4.0
+
+
+@pytest.mark.parametrize("near", [3.6, 4.0, 4.5])
+def test_a_prediction_within_half_of_the_stepper_passes(near):
+    assert_passes("1.6", near)

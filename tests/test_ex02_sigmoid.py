@@ -4,7 +4,10 @@ import math
 import re
 
 import numpy as np
+import pytest
 from exercise_cases import assert_fails_helpfully, assert_passes, exercise_tests, failure_of
+
+from coursekit.exercises.ex02_sigmoid import PLAYGROUND_POINT, playground_gradient
 
 RIGHT_AND_WRONG = {
     "2.1": (
@@ -36,6 +39,15 @@ RIGHT_AND_WRONG = {
             (lambda x, y: _staged_right(x, y, forget_branch=True), "add both contributions"),
             (lambda x, y: _staged_right(x, y)[::-1], "expected"),
             (lambda x, y: _staged_right(x, y, forward_only=True), "expected a tuple"),
+        ],
+    ),
+    "2.4": (
+        -0.0025,
+        [
+            (-0.20, "too small"),  # the lectures' gradient, as if b changed nothing
+            (-0.02, "too small"),  # a tenth of it
+            (0.25, "too large"),  # the sigmoid's largest slope
+            ((-0.0025,), "a prediction should be a number"),
         ],
     ),
 }
@@ -83,3 +95,13 @@ def test_sigmoid_gate_built_on_np_exp_is_caught_by_its_overflow():
 def test_sigmoid_gate_is_called_positionally_so_its_parameter_names_are_free():
     assert_passes("2.2", lambda x, grad_out: _sigmoid_gate_right(x, grad_out))
     assert_passes("2.3", lambda a, b: _staged_right(a, b))
+
+
+def test_the_prediction_is_the_playgrounds_gradient_at_s_6():
+    sigma = 1 / (1 + math.exp(-6))
+    assert playground_gradient(PLAYGROUND_POINT, "w0") == pytest.approx(sigma * (1 - sigma) * -1)
+
+
+@pytest.mark.parametrize("near", [0.0, -0.002, -0.005])
+def test_a_prediction_of_nearly_no_gradient_passes(near):
+    assert_passes("2.4", near)

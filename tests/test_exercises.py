@@ -103,8 +103,8 @@ def test_progress_lists_the_notebooks_exercises_with_points_as_checked_so_far():
     shown = progress(1)
     assert [(row[0], row[3]) for row in shown.rows] == [
         ("1.1", "not checked"), ("1.2", "passed"), ("1.3", "failed"), ("1.4", "not checked"),
-        ("1.5", "not checked")]
-    assert shown.headline == "Notebook 01: 1 of 5 exercises passed, 1 of 7 points"
+        ("1.5", "not checked"), ("1.6", "not checked")]
+    assert shown.headline == "Notebook 01: 1 of 6 exercises passed, 1 of 8 points"
     assert "✓ 1.2 add gate: passed, 1 of 1" in repr(shown)
     with pytest.raises(KeyError, match="those with exercises are 0, 1"):
         progress(42)

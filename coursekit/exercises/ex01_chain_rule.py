@@ -1,11 +1,14 @@
-"""Notebook 01: the chain rule on a graph, the three gates, and branching.
+"""Notebook 01: the chain rule on a graph, the three gates, branching, and a prediction.
 
 The expected answers come from the scalar engine: the same graph, traced and back-propagated.
+1.6 asks for a number before the backward-pass stepper shows it, and measures it from the steps
+of the same traced graph that the stepper draws.
 """
 
 from ..engine import Value, maximum
 from ..trace import trace
 from .framework import calls, exercise
+from .prediction import prediction
 
 POINTS = [
     dict(x=-2.0, y=5.0, z=-4.0),
@@ -137,4 +140,45 @@ def _branching(branch_gradients):
         [dict(x=3.0, y=-2.0), dict(x=-1.0, y=4.0), dict(x=0.0, y=0.0), dict(x=2.5, y=-1.0)],
         reference,
         "where a value is used twice, the gradients from both uses add up",
+    )
+
+
+# 1.6: the graph the backward-pass stepper walks through, the point it is traced at, and how far
+# a prediction of x's total gradient may be off (the truth is a whole number; slips are ±1 or more).
+def product_and_max(x, y):
+    return x * y + maximum(x, y)
+
+
+STEPPER_POINT = dict(x=2.0, y=4.0)
+STEPPER_WITHIN = 0.5
+
+
+def stepper_total(function, point: dict, name: str) -> float:
+    """The gradient the stepper shows reaching input `name` after its last step: the sum of what
+    the steps of the backward pass send along each of its wires."""
+    g = trace(function, **point).backward()
+    source = g.inputs[name]
+    return sum(c.downstream for step in g.steps() for c in step.contributions
+               if c.input is source)
+
+
+@exercise(
+    "1.6",
+    "predict: the stepper's total for x",
+    points=1,
+    hints=(
+        "x feeds two gates, so it receives two gradients and their sum. Work out each one: the "
+        "add gate at the end hands 1 to both the product and the max.",
+        "Through x·y, x receives 1 × y. Through max(x, y), the larger input gets everything: "
+        "which one is larger at x = 2, y = 4?",
+    ),
+)
+def _stepper_prediction(gradient_to_x):
+    return prediction(
+        gradient_to_x,
+        "gradient_to_x",
+        lambda: stepper_total(product_and_max, STEPPER_POINT, "x"),
+        "the stepper's total gradient of x for f = x·y + max(x, y) at x = 2, y = 4",
+        within=STEPPER_WITHIN,
+        hint="the max gate sends its gradient only to the larger input, and here that is y",
     )

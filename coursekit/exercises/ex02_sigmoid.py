@@ -2,7 +2,8 @@
 
 The expected answers come from the scalar engine: each gate traced on its own, the sigmoid as one
 `Value.sigmoid` gate, and the staged function traced gate by gate. 2.2 runs s = ±1000 with numpy's
-overflow raised as an error (`overflow_raises`, which 7.1 uses too).
+overflow raised as an error (`overflow_raises`, which 7.1 uses too). 2.4 asks for a number before
+the sigmoid playground shows it, and measures it with the playground's own `sigmoid_view`.
 """
 
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import numpy as np
 from ..engine import Value
 from ..trace import trace
 from .framework import Case, calls, entry, exercise
+from .prediction import prediction
 
 GATES = {
     "*-1": lambda v: -v,
@@ -139,4 +141,40 @@ def _staged(staged_gradients):
         [dict(x=1.0, y=2.0), dict(x=-0.5, y=1.5), dict(x=0.0, y=0.0), dict(x=3.0, y=-2.0)],
         _staged_reference,
         "x and y are each used twice (in x·y and in x + y): add both contributions",
+    )
+
+
+# 2.4: the sigmoid playground's setting to predict (the lectures' point with b raised from −3
+# to 2, so s = 6) and how far the prediction of ∂f/∂w0 may be off: the lectures' −0.20 is not
+# close, and neither is a tenth of it.
+PLAYGROUND_POINT = dict(w0=2.0, x0=-1.0, w1=-3.0, x1=-2.0, b=2.0)
+PLAYGROUND_WITHIN = 0.01
+
+
+def playground_gradient(point: dict, name: str) -> float:
+    """The gradient the sigmoid playground shows reaching input `name` at this point."""
+    from ..explorers.sigmoid import sigmoid_view  # the explorers need ipywidgets: load them late
+
+    return sigmoid_view(**point).single_grads[name]
+
+
+@exercise(
+    "2.4",
+    "predict: a saturated neuron's weight gradient",
+    points=1,
+    hints=(
+        "∂f/∂w0 = ∂f/∂s · x0, and ∂f/∂s is the sigmoid's local gradient σ(s)(1 − σ(s)). "
+        "What is it at s = 6 instead of s = 1?",
+        "σ(6) = 1 / (1 + e^(−6)) ≈ 0.9975, so σ(6)(1 − σ(6)) ≈ 0.0025; multiply by x0 = −1.",
+    ),
+)
+def _playground_prediction(gradient_to_w0):
+    return prediction(
+        gradient_to_w0,
+        "gradient_to_w0",
+        lambda: playground_gradient(PLAYGROUND_POINT, "w0"),
+        "the playground's ∂f/∂w0 with b = 2 (s = 6)",
+        within=PLAYGROUND_WITHIN,
+        hint="the rule ∂f/∂w0 = ∂f/∂s · x0 still holds, but ∂f/∂s = σ(s)(1 − σ(s)) is much "
+             "smaller at s = 6 than at s = 1",
     )
