@@ -111,6 +111,15 @@ RIGHT_AND_WRONG = {
             ((0.005, 0.5), "crawls"),
         ],
     ),
+    "6.5": (
+        math.sqrt(0.9),  # both directions bounce, so both shrink by √β
+        [
+            (0.9, "neither β itself"),  # β, the naive guess
+            (0.818, "nor the best rate 0.818"),  # the best rate, at other settings
+            (0.99, "spectral radius"),  # plain gradient descent's 1 − lr at these settings
+            ("0.95", "raised TypeError"),
+        ],
+    ),
 }
 
 
@@ -172,3 +181,32 @@ def test_answers_are_called_positionally_so_their_parameter_names_are_free():
         x, velocity, g, step, friction))
     assert_passes("6.2", lambda x, velocity, slope, step, friction: nesterov_update(
         x, velocity, slope, step, friction))
+
+
+def test_the_predicted_rate_is_the_spectral_radius_of_each_direction():
+    # Each direction's matrix [[1 − αλ, −αβ], [λ, β]] has determinant β; at lr = 0.01, β = 0.9
+    # both directions bounce (complex eigenvalues), so both radii are √β, which the explorer's
+    # 200 steps measure within the question's tolerance.
+    for curvature in (1.0, ex06.PREDICT_KAPPA):
+        matrix = np.array([[1 - ex06.PREDICT_LR * curvature, -ex06.PREDICT_LR * ex06.PREDICT_BETA],
+                           [curvature, ex06.PREDICT_BETA]])
+        eigenvalues = np.linalg.eigvals(matrix)
+        assert np.all(np.abs(eigenvalues.imag) > 0)
+        assert np.allclose(np.abs(eigenvalues), math.sqrt(ex06.PREDICT_BETA))
+    assert abs(ex06.explorer_rate() - math.sqrt(0.9)) < ex06.RATE_TOLERANCE
+
+
+def test_the_predicted_rate_is_what_the_explorer_shows():
+    from coursekit.explorers.momentum import momentum_view
+
+    view = momentum_view(ex06.PREDICT_BETA, ex06.PREDICT_LR, ex06.PREDICT_KAPPA)
+    assert view.measured["momentum"] == ex06.explorer_rate()
+    assert f"momentum rate {ex06.explorer_rate():.3f}" in view.lines[0]
+
+
+def test_a_prediction_just_inside_the_tolerance_passes_and_just_outside_fails():
+    measured = ex06.explorer_rate()
+    assert_passes("6.5", measured + 0.009)
+    assert_passes("6.5", measured - 0.009)
+    assert re.search("too high", failure_of("6.5", measured + 0.011))
+    assert re.search("too low", failure_of("6.5", measured - 0.011))

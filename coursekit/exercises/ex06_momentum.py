@@ -1,10 +1,11 @@
-"""Notebook 06: the momentum and Nesterov updates, measuring a convergence rate, fast settings.
+"""Notebook 06: the momentum and Nesterov updates, measuring a rate, fast settings, a prediction.
 
 The expected answers come from the library: 6.1 from `optim.momentum_step`, 6.2 from
 `optim.nesterov_step` (which keeps the look-ahead point as the parameters, so the look-ahead
 form is recovered by moving back), 6.3 from the momentum explorer's `convergence_rate` on paths
-its `optimize` walked, and 6.4 runs the student's settings with `optimize` on the bowl.
-The explorer module loads ipywidgets, so it is imported only when 6.3 or 6.4 is checked.
+its `optimize` walked, 6.4 runs the student's settings with `optimize` on the bowl, and 6.5
+compares a predicted rate with what the explorer measures (`optimize`, then `convergence_rate`).
+The explorer module loads ipywidgets, so it is imported only when 6.3, 6.4 or 6.5 is checked.
 """
 
 from __future__ import annotations
@@ -286,3 +287,62 @@ def _shown(fast: object) -> str:
     if isinstance(fast, (tuple, list)) and len(fast) == 2:
         return "(" + ", ".join(f"{x:g}" if isinstance(x, Real) else repr(x) for x in fast) + ")"
     return "your settings"
+
+
+# 6.5: the momentum explorer at a common default; a prediction passes within RATE_TOLERANCE of
+# the rate the explorer measures there (its run: the bowl's 200 steps from its start).
+PREDICT_KAPPA, PREDICT_LR, PREDICT_BETA = 100.0, 0.01, 0.9
+RATE_TOLERANCE = 0.01
+CLOSE = f"within {RATE_TOLERANCE:g} of the measured rate"
+
+
+def explorer_rate(kappa: float = PREDICT_KAPPA, lr: float = PREDICT_LR,
+                  beta: float = PREDICT_BETA) -> float:
+    """Momentum's rate on the bowl of condition number κ, measured as the explorer measures it."""
+    from ..explorers.momentum import convergence_rate, optimize, quadratic
+
+    bowl = quadratic(kappa)
+    return convergence_rate(optimize(bowl, "momentum", lr, beta), bowl.minimum)
+
+
+def _rate_verdict(predicted: object, measured: float) -> str:
+    """CLOSE, or how far the predicted rate is from the measured one and in which direction."""
+    if isinstance(predicted, bool) or not isinstance(predicted, Real):
+        raise TypeError(
+            f"predicted_rate should be a number, a factor per step such as 0.9, got "
+            f"{type(predicted).__name__} {predicted!r}"
+        )
+    gap = float(predicted) - measured
+    if abs(gap) <= RATE_TOLERANCE:
+        return CLOSE
+    direction = "too high" if gap > 0 else "too low"
+    return f"{float(predicted):.3f}, {abs(gap):.3f} {direction} (measured: {measured:.3f})"
+
+
+@exercise(
+    "6.5",
+    "predict: momentum's rate at lr = 0.01, β = 0.9",
+    points=1,
+    hints=(
+        "One direction at a time (section 5): the matrix M of each direction has determinant β, "
+        "whatever its curvature. When a direction bounces, M's two eigenvalues are complex "
+        "conjugates, of equal size, so each has size √(det M).",
+        "At lr = 0.01 and β = 0.9, (1 + β − αλ)² < 4β for λ = 1 and for λ = 100: both directions "
+        "bounce, so both shrink by √0.9 ≈ 0.949 per step (spectral_radius says the same).",
+    ),
+)
+def _predicted_rate(predicted_rate):
+    hint = (
+        "it is neither β itself nor the best rate 0.818: compute the spectral radius of each "
+        "direction's 2×2 matrix at these settings (both bounce, so both are √β) and take the "
+        "larger"
+    )
+    return [
+        Case(
+            f"predicted_rate against momentum's rate in the explorer at κ = {PREDICT_KAPPA:g}, "
+            f"lr = {PREDICT_LR:g}, β = {PREDICT_BETA:g} (within {RATE_TOLERANCE:g})",
+            lambda: _rate_verdict(predicted_rate, explorer_rate()),
+            CLOSE,
+            hint,
+        )
+    ]
