@@ -55,7 +55,7 @@ CHROMIUM_ARGS = [
 ]
 SECONDS = 1000  # Playwright counts milliseconds
 IDLE = re.compile(r"\|\s*Idle")
-PASS_LINE = re.compile(r"all \d+ checks passed")
+PASS_LINE = re.compile(r"all \d+ checks passed|its one check passed")
 STUB_LINE = re.compile(r"NotImplementedError|your answer in place of")
 # How IPython shows an error: a traceback, or for a SyntaxError the cell and line it is in.
 ERROR = re.compile(r"Traceback \(most recent call last\)|^\s*Cell In\[\d+\], line \d+", re.M)
