@@ -7,8 +7,8 @@ from pathlib import Path
 from coursekit.course import cell_role, solution_of
 
 WELCOME, CHAIN = "00_welcome", "01_chain_rule"
-CHAIN_EXERCISES = ("1.1", "1.2", "1.3", "1.4", "1.5")
-CHAIN_POINTS = {"1.1": 2, "1.2": 1, "1.3": 1, "1.4": 1, "1.5": 2}
+CHAIN_EXERCISES = ("1.1", "1.2", "1.3", "1.4", "1.5", "1.6")
+CHAIN_POINTS = {"1.1": 2, "1.2": 1, "1.3": 1, "1.4": 1, "1.5": 2, "1.6": 1}
 PASS_LINE = "Exercise 0.1 (warm-up: the slope of a line): all 4 checks passed\n"
 WRONG_SLOPE = "def slope(a, b, x):\n    return 2.0\n"
 

@@ -114,7 +114,7 @@ def tampered_welcome_submissions(students):
 
 
 def broken_chain_submissions(students):
-    """Submissions of 01_chain_rule (five exercises, 7 points), with the points expected of
+    """Submissions of 01_chain_rule (six exercises, 8 points), with the points expected of
     each exercise: one broken exercise must not cost the others."""
     def chain(replaced=None):
         return solved(load(students / f"{CHAIN}.ipynb"), CHAIN_EXERCISES, replaced)
@@ -283,7 +283,7 @@ def test_the_gradebook_has_one_row_per_exercise_in_a_fixed_order(batch):
 def test_feedback_gives_the_checks_own_message_without_colour_codes(batch):
     feedback = (batch["out"] / "feedback" / "c-partly.md").read_text(encoding="utf-8")
     assert "# Feedback for c-partly" in feedback
-    assert "## 01_chain_rule: 4 of 7 points" in feedback
+    assert "## 01_chain_rule: 5 of 8 points" in feedback
     assert "Exercise 1.3 (multiply gate), check 1 of" in feedback
     assert "Hint:" in feedback
     assert "\x1b[" not in feedback and "#x1B" not in feedback
@@ -440,7 +440,8 @@ def test_a_run_killed_in_an_exercise_is_run_again_without_it(student_notebooks, 
     [graded] = grade_all([Submission("ann", path)], Limits(time_limit=60))
     assert graded.runs == 2
     assert {r.exercise: r.status for r in graded.results} == {
-        "1.1": "passed", "1.2": "passed", "1.3": "timed out", "1.4": "passed", "1.5": "passed"}
+        "1.1": "passed", "1.2": "passed", "1.3": "timed out", "1.4": "passed", "1.5": "passed",
+        "1.6": "passed"}
     assert "60 s" in graded.results[2].message
     assert "NotImplementedError" in "".join(answer_cell(notebooks[1], "1.3")["source"])
     assert "NotImplementedError" not in "".join(answer_cell(notebooks[1], "1.2")["source"])
@@ -469,7 +470,7 @@ def test_a_cell_that_breaks_after_an_exercise_is_blamed_on_the_last_one_that_fai
     path = save(tmp_path, f"ann/{CHAIN}.ipynb", fully_correct(student_notebooks, CHAIN))
     [graded] = grade_all([Submission("ann", path)])
     assert [r.status for r in graded.results] == ["passed", "passed", "crashed", "passed",
-                                                  "passed"]
+                                                  "passed", "passed"]
 
 
 # ----- rebuilding, without running anything
